@@ -1,0 +1,129 @@
+"""Read any inbox file (xlsx, xls, csv in any Chinese encoding, docx) into sheets of text cells."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+CSV_SUFFIXES = {".csv", ".txt"}
+WORD_SUFFIXES = {".docx"}
+READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | CSV_SUFFIXES | WORD_SUFFIXES
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read; the message says why, in Chinese, for the data steward."""
+
+
+@dataclass
+class Sheet:
+    """One grid of text cells: a worksheet, a CSV file or a Word table."""
+
+    name: str
+    rows: list[list[str]]
+    preamble: list[str] = field(default_factory=list)  # text above the grid (Word paragraphs)
+
+
+def cell_text(value: object) -> str:
+    """A cell as text, never losing digits: 13812345678.0 -> '13812345678', dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("文本编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）")
+
+
+def read_csv(path: Path) -> list[Sheet]:
+    text, _ = decode_text(path.read_bytes())
+    if "\x00" in text:
+        raise UnreadableFile("文件含二进制内容，不是 CSV 文本")
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    return [Sheet(name="", rows=rows)]
+
+
+def read_spreadsheet(path: Path) -> list[Sheet]:
+    try:
+        workbook = python_calamine.load_workbook(str(path))
+    except Exception as error:  # calamine raises several types for corrupt files
+        raise UnreadableFile(
+            f"表格文件损坏或格式不符（{type(error).__name__}: {error}）"
+        ) from error
+    sheets = []
+    try:
+        for name in workbook.sheet_names:
+            try:
+                grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as error:
+                raise UnreadableFile(f"工作表“{name}”无法读取（{error}）") from error
+            sheets.append(Sheet(name=name, rows=[[cell_text(c) for c in row] for row in grid]))
+    finally:
+        workbook.close()
+    return sheets
+
+
+def read_docx(path: Path) -> list[Sheet]:
+    import docx  # python-docx; imported here because only city tables need it
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as error:
+        raise UnreadableFile(f"Word 文件损坏或格式不符（{type(error).__name__}）") from error
+    sheets: list[Sheet] = []
+    preamble: list[str] = []
+    body = document.element.body
+    tables = {table._tbl: table for table in document.tables}
+    paragraphs = {p._p: p for p in document.paragraphs}
+    for child in body.iterchildren():
+        if child in paragraphs:
+            text = paragraphs[child].text.strip()
+            if text:
+                preamble.append(text)
+        elif child in tables:
+            rows = [[cell.text.strip() for cell in row.cells] for row in tables[child].rows]
+            sheets.append(Sheet(name=f"表{len(sheets) + 1}", rows=rows, preamble=preamble))
+            preamble = []
+    return sheets
+
+
+def read_sheets(path: Path) -> list[Sheet]:
+    """Read a file into sheets of text; raise UnreadableFile with the reason if it cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix not in READABLE_SUFFIXES:
+        raise UnreadableFile(
+            f"不支持的文件类型“{path.suffix or '无扩展名'}”（支持 xlsx、xls、csv、docx）"
+        )
+    if path.stat().st_size == 0:
+        raise UnreadableFile("文件为空（0 字节）")
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path)
+    if suffix in WORD_SUFFIXES:
+        return read_docx(path)
+    return read_spreadsheet(path)

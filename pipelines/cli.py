@@ -1,0 +1,124 @@
+"""The `lingpao` command line: run, dashboard, sample (and later exports and corrections)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.programme import PROJECT_ROOT
+
+
+class CommandError(Exception):
+    """A failure to report to the user in one line, without a traceback."""
+
+
+def add_location_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inbox", help="inbox folder (default: $LINGPAO_INBOX or data/inbox)")
+    parser.add_argument(
+        "--warehouse", help="warehouse file (default: $LINGPAO_WAREHOUSE or data/warehouse.duckdb)"
+    )
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from pipelines.resources import inbox_path
+    from pipelines.run import run_pipeline
+
+    inbox = inbox_path(args.inbox)
+    if not inbox.is_dir():
+        raise CommandError(f"收件箱不存在 (inbox not found): {inbox}")
+    summary = run_pipeline(args.inbox, args.warehouse)
+    print("\n".join(summary.lines()))
+    return 0 if summary.success else 1
+
+
+def command_sample(args: argparse.Namespace) -> int:
+    from pipelines.sample.generator import write_sample
+
+    key = write_sample(Path(args.out), seed=args.seed, applications=args.applications)
+    print(f"sample inbox written to {args.out}: {key['counts']}")
+    return 0
+
+
+def command_dashboard(args: argparse.Namespace) -> int:
+    from pipelines.resources import warehouse_path
+
+    env = dict(os.environ, LINGPAO_WAREHOUSE=str(warehouse_path(args.warehouse)))
+    if args.inbox:
+        env["LINGPAO_INBOX"] = args.inbox
+    app = PROJECT_ROOT / "dashboard" / "app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    print(f"Lingpao dashboard: http://{args.address}:{args.port}", flush=True)
+    return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lingpao", description="Lingpao (领跑): the 领跑者 programme's pipeline and dashboard."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="materialise every asset once and print a summary",
+        description="Read the inbox, rebuild the warehouse, check every "
+        "rule, publish the serving copy. Exit 0 even when records fail "
+        "rules; non-zero only when the run itself failed.",
+    )
+    add_location_options(run)
+    run.set_defaults(handler=command_run)
+
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="start the Streamlit dashboard",
+        description="Serve the dashboard on the warehouse's serving copy.",
+    )
+    add_location_options(dashboard)
+    dashboard.add_argument("--port", type=int, default=8501)
+    dashboard.add_argument("--address", default="localhost")
+    dashboard.set_defaults(handler=command_dashboard)
+
+    sample = commands.add_parser(
+        "sample",
+        help="write a sample inbox with its answer key",
+        description="Write an inbox in every format of the contract, "
+        "with real-world messiness, and key.json of what a correct "
+        "reading must give.",
+    )
+    sample.add_argument("--out", required=True, help="folder to write the inbox into")
+    sample.add_argument("--seed", type=int, default=2023)
+    sample.add_argument("--applications", type=int, default=400)
+    sample.set_defaults(handler=command_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CommandError as error:
+        print(f"lingpao: {error}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as error:
+        print(f"lingpao: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
