@@ -31,7 +31,7 @@ def is_application_row(record: dict[str, str], header: dict[str, str]) -> bool:
     if record == header:  # a header repeated after a page break
         return False
     name, code = fold(record.get("company_name")), fold(record.get("credit_code"))
-    if name in NOT_A_COMPANY:
+    if name in NOT_A_COMPANY or filled[0].replace(" ", "") in NOT_A_COMPANY:
         return False
     meaningful = [v for v in (name, code) if v and not is_ellipsis(v)]
     return bool(meaningful)

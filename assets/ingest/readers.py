@@ -47,7 +47,11 @@ def cell_text(value: object) -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
+    """Decode CSV bytes: UTF-16 with BOM, UTF-8 (with or without BOM), else GB18030 (a GBK superset)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data:
+        raise UnreadableFile("文件含二进制内容，不是 CSV 文本")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding), encoding
@@ -58,8 +62,6 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 def read_csv(path: Path) -> list[Sheet]:
     text, _ = decode_text(path.read_bytes())
-    if "\x00" in text:
-        raise UnreadableFile("文件含二进制内容，不是 CSV 文本")
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")

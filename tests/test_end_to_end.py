@@ -1,0 +1,165 @@
+"""A generated inbox, run through the real pipeline, compared with its answer key."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.run import run_pipeline
+from tests.conftest import query
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_current_application_exactly_once(sample_run):
+    key, warehouse = sample_run["key_file"], sample_run["warehouse"]
+    rows = query(
+        warehouse,
+        "SELECT application_id, credit_code, company_name, city, application_type, "
+        "direction, stage, snapshot_count, contact_phone FROM applications",
+    )
+    ids = [r[0] for r in rows]
+    assert len(ids) == len(set(ids)) == len(key["applications"])
+    got = {r[0]: r[1:] for r in rows}
+    for app_id, expected in key["applications"].items():
+        assert got[app_id] == (
+            expected["credit_code"],
+            expected["company_name"],
+            expected["city"],
+            expected["application_type"],
+            expected["direction"],
+            expected["stage"],
+            expected["snapshots"],
+            expected["contact_phone"],
+        ), app_id
+
+
+def test_codes_are_eighteen_upper_case_characters(sample_run):
+    bad = query(
+        sample_run["warehouse"],
+        "SELECT credit_code FROM applications "
+        "WHERE NOT regexp_full_match(credit_code, '[0-9A-Z]{18}')",
+    )
+    assert bad == []
+    messy = query(
+        sample_run["warehouse"],
+        "SELECT count(*) FROM applications WHERE credit_code_raw <> credit_code",
+    )
+    assert messy[0][0] > 0  # the sample really was messy
+
+
+def test_city_table_rows_exactly(sample_run):
+    key, warehouse = sample_run["key_file"], sample_run["warehouse"]
+    rows = query(
+        warehouse,
+        "SELECT source_file, source_row, city, credit_code, application_type, direction "
+        "FROM city_submissions ORDER BY 1, 2",
+    )
+    expected = sorted(
+        (
+            e["source_file"],
+            e["source_row"],
+            e["city"],
+            e["credit_code"],
+            e["application_type"],
+            e["direction"],
+        )
+        for e in key["city_submissions"]
+    )
+    assert rows == expected
+
+
+def test_stage_history_matches(sample_run):
+    key, warehouse = sample_run["key_file"], sample_run["warehouse"]
+    got: dict[str, list] = {}
+    for app_id, stage, seen in query(
+        warehouse,
+        "SELECT application_id, stage, first_seen_at FROM stage_history "
+        "ORDER BY application_id, first_seen_at",
+    ):
+        got.setdefault(app_id, []).append([stage, seen.isoformat()])
+    expected = {k: [[s, t] for s, t in v] for k, v in key["stage_history"].items()}
+    assert {k: [s for s, _ in v] for k, v in got.items()} == {
+        k: [s for s, _ in v] for k, v in expected.items()
+    }
+    for app_id, steps in expected.items():
+        for (_, want), (_, have) in zip(steps, got[app_id], strict=True):
+            assert dt.datetime.fromisoformat(want) == dt.datetime.fromisoformat(have)
+
+
+def test_unreadable_files_each_one_issue(sample_run):
+    got = query(
+        sample_run["warehouse"],
+        "SELECT record_key FROM dq_issues WHERE rule = 'file_unreadable' ORDER BY 1",
+    )
+    assert [r[0] for r in got] == sorted(sample_run["key_file"]["unreadable_files"])
+
+
+def test_run_is_idempotent(sample_run, tmp_path):
+    second = tmp_path / "again.duckdb"
+    assert run_pipeline(str(sample_run["inbox"]), str(second)).success
+    assert run_pipeline(str(sample_run["inbox"]), str(second)).success
+    for table in ("applications", "stage_history", "city_submissions", "dq_issues", "pool_members"):
+        sql = f"SELECT * FROM {table} ORDER BY ALL"
+        assert query(second, sql) == query(sample_run["warehouse"], sql), table
+
+
+def test_serving_copy_is_published(sample_run):
+    serving = sample_run["warehouse"].with_name("warehouse.serving.duckdb")
+    assert query(serving, "SELECT count(*) FROM applications") == query(
+        sample_run["warehouse"], "SELECT count(*) FROM applications"
+    )
+
+
+def test_cli_run_prints_summary_and_exits_zero(sample_run, tmp_path):
+    env = dict(
+        os.environ,
+        LINGPAO_WAREHOUSE=str(tmp_path / "cli.duckdb"),
+        LINGPAO_INBOX=str(sample_run["inbox"]),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "applications" in done.stdout and "file_unreadable" in done.stdout
+    assert (tmp_path / "cli.duckdb").exists()
+    contacts = query(
+        tmp_path / "cli.duckdb",
+        "SELECT contact_phone FROM applications WHERE contact_phone IS NOT NULL LIMIT 20",
+    )
+    assert not any(phone in done.stdout + done.stderr for (phone,) in contacts)
+
+
+def test_cli_errors_are_one_line_without_traceback(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "run",
+            "--inbox",
+            str(tmp_path / "missing"),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "missing" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_help_describes_every_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    for command in ("run", "dashboard", "sample"):
+        assert command in done.stdout

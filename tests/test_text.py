@@ -1,0 +1,88 @@
+"""Folding and normalisation of single values (§2.4): meaning never changes."""
+
+import pytest
+
+from pipelines.text import fold_header, fold_unit, is_ellipsis, normalise_code, normalise_phone
+
+CODE = "91130100MA0000000Y"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        CODE,
+        CODE.lower(),
+        "９１１３０１００ＭＡ０００００００Ｙ",
+        "９１１３０１００ｍａ０００００００ｙ",
+        "911301 00MA00 00000Y",
+        f"\u3000{CODE} ",
+        f" {CODE}\t",
+    ],
+)
+def test_code_spellings_normalise_to_the_canonical_code(spelling):
+    assert normalise_code(spelling) == CODE
+
+
+def test_a_wrong_character_is_not_fixed_silently():
+    assert normalise_code("91130100MA0000000O") == "91130100MA0000000O"
+    assert normalise_code("   ") is None
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("13812345678.0", "13812345678"),
+        ("13812345678", "13812345678"),
+        ("1.3812345678E10", "13812345678"),
+        ("0311-85866036", "0311-85866036"),
+        ("０３１１－８５８６６０３６", "0311-85866036"),
+        ("", None),
+    ],
+)
+def test_phones_keep_their_digits(raw, expected):
+    assert normalise_phone(raw) == expected
+
+
+def test_units_lose_only_a_trailing_shi():
+    assert fold_unit("石家庄市") == "石家庄"
+    assert fold_unit(" 石家庄 ") == "石家庄"
+    assert fold_unit("雄安新区") == "雄安新区"
+
+
+def test_headers_fold_units_brackets_and_spaces():
+    assert fold_header("营业收入2022（万元）") == fold_header("营业收入2022")
+    assert fold_header("所属县（市、区）") == fold_header("所属县(市、区)")
+    assert fold_header(" 所属 集群 ") == fold_header("所属集群")
+
+
+@pytest.mark.parametrize(
+    "cell,expected",
+    [
+        ("…", True),
+        ("……", True),
+        ("...", True),
+        ("⋯", True),
+        ("1", False),
+        ("", False),
+        ("某公司", False),
+    ],
+)
+def test_ellipsis_rows(cell, expected):
+    assert is_ellipsis(cell) is expected
+
+
+def test_programme_labels(programme):
+    assert programme.type_of("认定") == "certification"
+    assert programme.type_of('"领跑者"企业认定') == "certification"
+    assert programme.type_of("“领跑者”企业认定") == "certification"
+    assert programme.type_of("领跑者企业认定") == "certification"
+    assert programme.type_of("入库培育") == "pool_entry"
+    assert programme.type_of("信息更新") == "info_update"
+    assert programme.type_of("其他") is None
+    assert programme.direction_of("科技创新发展") == "innovation"
+    assert programme.direction_of("科技创新发展、绿色低碳发展") is None
+    assert programme.stage_of("市级已确认入库") == "city_confirmed"
+    assert programme.unit_of("石家庄市") == "石家庄"
+    assert programme.unit_of("北京市") is None
+    assert programme.unit_in("石家庄市推荐“领跑者”企业培育及认定申报汇总表") == "石家庄"
+    assert programme.unit_in("推荐“领跑者”企业培育及认定申报汇总表") is None
