@@ -10,7 +10,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.ingest.platform import stage_history
-from assets.quality.issues import dq_issues
+from assets.marts.shortlist import shortlist, shortlist_exclusions
+from assets.warehouse import open_warehouse
 
 
 def serving_path(warehouse: Path) -> Path:
@@ -27,10 +28,10 @@ def publish(warehouse: Path) -> Path:
     return target
 
 
-@dg.asset(group_name="serving", deps=[dq_issues, stage_history])
+@dg.asset(group_name="serving", deps=[shortlist, shortlist_exclusions, stage_history])
 def serving_warehouse(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """A read-only copy of the finished warehouse for the dashboard, swapped in atomically."""
-    with warehouse.get_connection() as conn:
+    with open_warehouse(warehouse) as conn:
         conn.execute("CHECKPOINT")
     target = publish(Path(warehouse.database))
     return dg.MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import pandas as pd
+from dagster_duckdb import DuckDBResource
 
 from assets.ingest.normalise import RAW_KEPT, REPORT_POINTS
 
@@ -93,6 +97,38 @@ TABLES: dict[str, dict[str, str]] = {
         "source_row": "INTEGER",
     },
     "clusters": {"cluster": "VARCHAR", "county": "VARCHAR", "city": "VARCHAR", "source": "VARCHAR"},
+    "shortlist": {
+        "rank_in_direction": "INTEGER",
+        "application_id": "VARCHAR",
+        "credit_code": "VARCHAR",
+        "company_name": "VARCHAR",
+        "city": "VARCHAR",
+        "county": "VARCHAR",
+        "cluster": "VARCHAR",
+        "direction": "VARCHAR",
+        "stage": "VARCHAR",
+        "score": "DOUBLE",
+        "rnd_intensity": "DOUBLE",
+        "revenue_growth": "DOUBLE",
+        "profit": "DOUBLE",
+        "taxes": "DOUBLE",
+        "rnd_intensity_scaled": "DOUBLE",
+        "revenue_growth_scaled": "DOUBLE",
+        "profit_scaled": "DOUBLE",
+        "taxes_scaled": "DOUBLE",
+        **{name: "DOUBLE" for name in REPORT_POINTS},
+    },
+    "shortlist_exclusions": {
+        "application_id": "VARCHAR",
+        "credit_code": "VARCHAR",
+        "company_name": "VARCHAR",
+        "city": "VARCHAR",
+        "cluster": "VARCHAR",
+        "direction": "VARCHAR",
+        "stage": "VARCHAR",
+        "reasons": "VARCHAR[]",
+        "reason_text": "VARCHAR",
+    },
     "dq_issues": {
         "issue_id": "VARCHAR",
         "source": "VARCHAR",
@@ -109,6 +145,20 @@ TABLES: dict[str, dict[str, str]] = {
         "value": "VARCHAR",
     },
 }
+
+
+@contextmanager
+def open_warehouse(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The resource's write connection, closed even when the asset fails.
+
+    dagster-duckdb's `get_connection` closes only on success, which leaves the file locked for
+    the rest of the process after an error.
+    """
+    with resource.get_connection() as conn:
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 def create_table(conn: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -131,8 +181,10 @@ def replace_table(conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFram
 
 def replace_table_from_sql(conn: duckdb.DuckDBPyConnection, name: str, sql: str) -> int:
     """Rebuild a stable table from a query over the warehouse (columns matched by name)."""
+    produced = {row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM ({sql})").fetchall()}
+    names = ", ".join(f'"{c}"' for c in TABLES[name] if c in produced)
     create_table(conn, name)
-    conn.execute(f"INSERT INTO {name} BY NAME {sql}")
+    conn.execute(f"INSERT INTO {name} ({names}) SELECT {names} FROM ({sql})")
     return int(conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
 
 

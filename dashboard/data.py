@@ -103,7 +103,7 @@ def application_counts(dimension: str, scope: Scope = ALL_UNITS) -> pd.DataFrame
         return pd.DataFrame(columns=[dimension, "applications"])
     where, params = scope.where()
     return query(
-        f"SELECT coalesce({dimension}, '(未填写)') AS {dimension}, count(*) AS applications "
+        f"SELECT coalesce({dimension}, '(空或无效)') AS {dimension}, count(*) AS applications "
         f"FROM applications WHERE stage IS DISTINCT FROM 'draft' AND {where} "
         f"GROUP BY ALL ORDER BY applications DESC, {dimension}",
         params,

@@ -23,12 +23,17 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from pipelines.programme import load_programme
     from pipelines.resources import inbox_path
     from pipelines.run import run_pipeline
 
     inbox = inbox_path(args.inbox)
     if not inbox.is_dir():
         raise CommandError(f"收件箱不存在 (inbox not found): {inbox}")
+    try:
+        load_programme()
+    except (FileNotFoundError, ValueError) as error:
+        raise CommandError(f"申报年度配置有误 (programme configuration): {error}") from error
     summary = run_pipeline(args.inbox, args.warehouse)
     print("\n".join(summary.lines()))
     return 0 if summary.success else 1

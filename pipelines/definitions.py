@@ -7,6 +7,7 @@ import dagster as dg
 from assets.ingest.city_tables import city_submissions
 from assets.ingest.platform import applications, platform_rows, stage_history
 from assets.ingest.registry import registry
+from assets.marts.shortlist import shortlist, shortlist_exclusions
 from assets.publish import serving_warehouse
 from assets.quality.issues import dq_issues
 from pipelines.resources import make_resources
@@ -18,6 +19,8 @@ ALL_ASSETS = [
     city_submissions,
     registry,
     dq_issues,
+    shortlist,
+    shortlist_exclusions,
     serving_warehouse,
 ]
 

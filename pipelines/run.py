@@ -18,8 +18,10 @@ SUMMARY_TABLES = [
     "pool_members",
     "clusters",
     "dq_issues",
+    "shortlist",
+    "shortlist_exclusions",
 ]
-QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -78,6 +80,19 @@ def summarise(warehouse: Path, success: bool, failure: str | None = None) -> Run
     return summary
 
 
+def failure_text(result) -> str:
+    """The root cause of each failed step, one line each (no Dagster wrapper text, no traceback)."""
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value != "STEP_FAILURE" or not event.step_failure_data.error:
+            continue
+        error = event.step_failure_data.error
+        while error.cause is not None:
+            error = error.cause
+        lines.append(f"{event.step_key}: {error.message.strip()}")
+    return "; ".join(lines) or "unknown failure"
+
+
 def run_pipeline(inbox: str | None = None, warehouse: str | None = None) -> RunSummary:
     """Materialise every asset once without a server; failures of records are data, not errors."""
     resources = make_resources(inbox, warehouse)
@@ -88,14 +103,5 @@ def run_pipeline(inbox: str | None = None, warehouse: str | None = None) -> RunS
         raise_on_error=False,
         run_config=QUIET,
     )
-    failure = None
-    if not result.success:
-        failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        failure = (
-            "; ".join(
-                f"{e.step_key}: {e.step_failure_data.error.message.strip() if e.step_failure_data.error else ''}"
-                for e in failed
-            )
-            or "unknown failure"
-        )
+    failure = None if result.success else failure_text(result)
     return summarise(warehouse_path(warehouse), result.success, failure)

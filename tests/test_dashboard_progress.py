@@ -48,7 +48,7 @@ def test_counts_match_sql(sample_run, monkeypatch):
         )
     )
     assert table_by_heading(at, "所属集群") == per_cluster
-    labels = load_programme(2023).directions
+    labels = {**load_programme(2023).directions, None: "(空或无效)"}
     per_direction = {
         labels[d]: n
         for d, n in query(

@@ -17,7 +17,9 @@ EXPECTED_DEPS = {
     "pool_members": set(),
     "clusters": set(),
     "dq_issues": {"applications", "city_submissions", "pool_members", "clusters"},
-    "serving_warehouse": {"dq_issues", "stage_history"},
+    "shortlist": {"dq_issues"},
+    "shortlist_exclusions": {"dq_issues"},
+    "serving_warehouse": {"shortlist", "shortlist_exclusions", "stage_history"},
 }
 
 

@@ -89,7 +89,9 @@ def test_unit_from_sheet_then_file_name(inbox, tmp_path):
         ("cities/a.xlsx", "保定", "sheet"),
         ("cities/附件2-沧州市.xlsx", "沧州", "file_name"),
     ]
-    issues = query(warehouse, "SELECT record_key, rule, detail FROM dq_issues")
+    issues = query(
+        warehouse, "SELECT record_key, rule, detail FROM dq_issues WHERE rule = 'file_unreadable'"
+    )
     assert len(issues) == 1 and issues[0][:2] == ("cities/汇总表(1).xlsx", "file_unreadable")
     assert "所属市" in issues[0][2]
 

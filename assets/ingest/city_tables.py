@@ -12,7 +12,7 @@ from assets.ingest.inbox import list_files
 from assets.ingest.normalise import normalise_rows
 from assets.ingest.readers import Sheet, UnreadableFile, read_sheets
 from assets.materialize import table_result
-from assets.warehouse import replace_table
+from assets.warehouse import open_warehouse, replace_table
 from pipelines.programme import Programme
 from pipelines.resources import InboxResource
 from pipelines.text import fold, is_ellipsis
@@ -120,7 +120,7 @@ def read_city_inbox(inbox, programme: Programme) -> tuple[pd.DataFrame, list[dic
 def city_submissions(inbox: InboxResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every application row of every city summary table (附件2) in inbox/cities."""
     rows, records = read_city_inbox(inbox.root, inbox.programme())
-    with warehouse.get_connection() as conn:
+    with open_warehouse(warehouse) as conn:
         count = replace_table(conn, "city_submissions", rows)
         record_files(conn, "cities", records)
         return table_result(

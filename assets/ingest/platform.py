@@ -12,7 +12,7 @@ from assets.ingest.inbox import list_files, snapshot_time
 from assets.ingest.normalise import normalise_rows
 from assets.ingest.readers import UnreadableFile, read_sheets
 from assets.materialize import table_result
-from assets.warehouse import replace_table, replace_table_from_sql
+from assets.warehouse import open_warehouse, replace_table, replace_table_from_sql
 from pipelines.programme import Programme
 from pipelines.resources import InboxResource
 from pipelines.text import is_blank
@@ -111,7 +111,7 @@ ORDER BY application_id, first_seen_at
 def platform_rows(inbox: InboxResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every row of every platform snapshot in inbox/platform, normalised, with its source."""
     rows, records = read_platform_inbox(inbox.root, inbox.programme())
-    with warehouse.get_connection() as conn:
+    with open_warehouse(warehouse) as conn:
         count = replace_table(conn, "platform_rows", rows)
         record_files(conn, "platform", records)
         return table_result(
@@ -126,7 +126,7 @@ def platform_rows(inbox: InboxResource, warehouse: DuckDBResource) -> dg.Materia
 @dg.asset(group_name="ingest", kinds={"duckdb"}, deps=[platform_rows])
 def applications(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Each application once, in its current state: the newest snapshot holding it."""
-    with warehouse.get_connection() as conn:
+    with open_warehouse(warehouse) as conn:
         count = replace_table_from_sql(conn, "applications", CURRENT_APPLICATIONS_SQL)
         return table_result(conn, "applications", count)
 
@@ -134,6 +134,6 @@ def applications(warehouse: DuckDBResource) -> dg.MaterializeResult:
 @dg.asset(group_name="ingest", kinds={"duckdb"}, deps=[platform_rows])
 def stage_history(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Each stage an application was seen at across the snapshots, with when it was first seen."""
-    with warehouse.get_connection() as conn:
+    with open_warehouse(warehouse) as conn:
         count = replace_table_from_sql(conn, "stage_history", STAGE_HISTORY_SQL)
         return table_result(conn, "stage_history", count)

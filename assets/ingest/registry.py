@@ -13,7 +13,7 @@ from assets.ingest.headers import find_header, records_below
 from assets.ingest.inbox import InboxFile, list_files
 from assets.ingest.readers import UnreadableFile, read_sheets
 from assets.materialize import table_result
-from assets.warehouse import replace_table
+from assets.warehouse import open_warehouse, replace_table
 from pipelines.programme import DEFAULT_CLUSTERS, Programme
 from pipelines.resources import InboxResource
 from pipelines.text import clean_label, fold_label, is_blank, normalise_code
@@ -122,7 +122,7 @@ def read_registry(inbox, programme: Programme) -> tuple[pd.DataFrame, pd.DataFra
 def registry(inbox: InboxResource, warehouse: DuckDBResource):
     """Reference lists from inbox/registry."""
     pool, clusters, records = read_registry(inbox.root, inbox.programme())
-    with warehouse.get_connection() as conn:
+    with open_warehouse(warehouse) as conn:
         pool_count = replace_table(conn, "pool_members", pool)
         cluster_count = replace_table(conn, "clusters", clusters)
         record_files(conn, "registry", records)
