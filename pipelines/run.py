@@ -34,6 +34,7 @@ class RunSummary:
     tables: dict[str, int] = field(default_factory=dict)
     issues: list[tuple] = field(default_factory=list)  # (rule, severity, count)
     unreadable: list[tuple] = field(default_factory=list)  # (file, reason)
+    data_docs: str | None = None
 
     def lines(self) -> list[str]:
         out = [
@@ -50,6 +51,8 @@ class RunSummary:
             out += [f"  {rule:<28} {severity:<8} {count}" for rule, severity, count in self.issues]
         else:
             out.append("问题 issues: none")
+        if self.data_docs:
+            out.append(f"数据质量报告 Data Docs: {self.data_docs}")
         return out
 
 
@@ -57,6 +60,8 @@ def summarise(warehouse: Path, success: bool, failure: str | None = None) -> Run
     summary = RunSummary(success=success, failure=failure)
     if not warehouse.exists():
         return summary
+    docs = warehouse.parent / "gx_docs" / "index.html"
+    summary.data_docs = str(docs) if docs.exists() else None
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         present = {
             r[0]

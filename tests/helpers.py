@@ -38,3 +38,57 @@ def run(inbox: Path, tmp_path: Path, name: str = "warehouse.duckdb") -> tuple[Ru
     summary = run_pipeline(str(inbox), str(warehouse))
     assert summary.success, summary.failure
     return summary, warehouse
+
+
+def code(n: int, division: str = "130100") -> str:
+    """A valid credit code registered in `division`, distinct for each n."""
+    from stdnum.cn import uscc
+
+    body = f"91{division}MA{n:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def write_inbox(
+    inbox: Path,
+    platform: list[list],
+    pool: list[tuple] = (),
+    cities: dict[str, list[list]] | None = None,
+    name: str = "platform/export_20230801.csv",
+) -> None:
+    """A platform snapshot (csv), a pool list (code, name, status label) and 附件2 tables per unit."""
+    from pipelines.sample.writers import write_csv, write_xlsx
+
+    write_csv(inbox / name, [PLATFORM_HEADERS, *platform], "utf-8")
+    if pool:
+        rows = [["统一社会信用代码", "企业名称", "状态", "入库年度"], *[[*p, "2022"] for p in pool]]
+        write_xlsx(inbox / "registry" / "pool.xlsx", [("名单", rows, 0)])
+    for unit, rows in (cities or {}).items():
+        grid = [
+            [f"{unit}市推荐“领跑者”企业培育及认定申报汇总表"],
+            CITY_HEADERS,
+            *rows,
+        ]  # data from row 3
+        write_xlsx(inbox / "cities" / f"{unit}.xlsx", [("汇总表", grid, 1)])
+
+
+def city_row(
+    seq: int,
+    company: str,
+    credit: str,
+    kind: str = "入库培育",
+    direction: str = "科技创新发展",
+    phone: object = "13812345678",
+) -> list:
+    return [seq, company, credit, "电子", kind, direction, "高新技术企业", "王伟", phone]
+
+
+def issues(warehouse: Path, rule: str | None = None) -> set:
+    """{record_key} of one rule, or {(rule, record_key)} of all rules."""
+    from tests.conftest import query
+
+    if rule:
+        return {
+            r[0]
+            for r in query(warehouse, "SELECT record_key FROM dq_issues WHERE rule = ?", [rule])
+        }
+    return set(query(warehouse, "SELECT rule, record_key FROM dq_issues"))

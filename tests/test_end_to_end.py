@@ -163,3 +163,38 @@ def test_cli_help_describes_every_command():
     assert done.returncode == 0
     for command in ("run", "dashboard", "sample"):
         assert command in done.stdout
+
+
+def test_planted_defects_rule_by_rule(sample_run):
+    key, warehouse = sample_run["key_file"], sample_run["warehouse"]
+    got = set(query(warehouse, "SELECT rule, source, record_key FROM dq_issues"))
+    expected = {tuple(i) for i in key["issues"]}
+    for rule in sorted({r for r, _, _ in got | expected}):
+        assert {i for i in got if i[0] == rule} == {i for i in expected if i[0] == rule}, rule
+
+
+def test_suggested_fixes_as_planted(sample_run):
+    fixes = {
+        f"{rule}|{key}": fix
+        for rule, key, fix in query(
+            sample_run["warehouse"],
+            "SELECT rule, record_key, suggested_fix FROM dq_issues WHERE suggested_fix IS NOT NULL",
+        )
+    }
+    assert fixes == sample_run["key_file"]["suggested_fixes"]
+
+
+def test_no_error_on_a_record_that_breaks_no_rule(sample_run):
+    planted = {(r, k) for r, _, k in sample_run["key_file"]["issues"]}
+    errors = query(
+        sample_run["warehouse"], "SELECT rule, record_key FROM dq_issues WHERE severity = 'error'"
+    )
+    assert {tuple(e) for e in errors} <= planted
+
+
+def test_shortlist_holds_every_eligible_certification_and_no_other(sample_run):
+    got = [
+        r[0]
+        for r in query(sample_run["warehouse"], "SELECT application_id FROM shortlist ORDER BY 1")
+    ]
+    assert got == sample_run["key_file"]["shortlist"]

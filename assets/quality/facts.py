@@ -32,9 +32,9 @@ CODE_FACTS = """
 
 
 @lru_cache(maxsize=65536)
-def phone_kind(phone: str | None) -> str:
+def phone_kind(phone: object) -> str:
     """`mobile`, `fixed_line`, `fixed_line_or_mobile`, or `invalid`/`missing`, by phonenumbers (CN)."""
-    if not phone:
+    if not isinstance(phone, str) or not phone:
         return "missing"
     try:
         number = phonenumbers.parse(phone, "CN")
