@@ -19,6 +19,14 @@ def serving_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.serving{warehouse.suffix or '.duckdb'}")
 
 
+def readable_database(warehouse: Path) -> Path | None:
+    """What readers open: the serving copy if published, else the warehouse; None if neither exists."""
+    for candidate in (serving_path(warehouse), warehouse):
+        if candidate.exists():
+            return candidate
+    return None
+
+
 def publish(warehouse: Path) -> Path:
     """Copy a checkpointed warehouse next to its serving path, then rename it into place."""
     target = serving_path(warehouse)

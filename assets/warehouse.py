@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -159,6 +161,16 @@ def open_warehouse(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnecti
             yield conn
         finally:
             conn.close()
+
+
+def connect_read_only(path: Path, retries: int = 20) -> duckdb.DuckDBPyConnection:
+    """A short-lived read-only connection, retried while another process holds the file for writing."""
+    for attempt in range(retries):
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            time.sleep(0.05 * (attempt + 1))
+    return duckdb.connect(str(path), read_only=True)
 
 
 def create_table(conn: duckdb.DuckDBPyConnection, name: str) -> None:

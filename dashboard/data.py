@@ -1,20 +1,22 @@
-"""Every dashboard query: short read-only connections to the serving copy, cached per version."""
+"""Every dashboard query: SQL on the served warehouse copy, short read-only connections, cached per version.
+
+Each query takes a `Scope` (all units, or one reporting unit, enforced here) and the shared `Filters`.
+"""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
-from assets.publish import serving_path
-from pipelines.programme import Programme, load_programme
+from assets.publish import readable_database
+from assets.warehouse import connect_read_only
+from pipelines.programme import Programme, city_passed, load_programme
 from pipelines.resources import warehouse_path
 
-RETRIES = 20
+FILTER_COLUMNS = ("city", "cluster", "direction", "application_type", "stage")
 
 
 @dataclass(frozen=True)
@@ -23,56 +25,71 @@ class Scope:
 
     unit: str | None = None
 
-    def where(self, column: str = "city") -> tuple[str, list]:
-        return (f"{column} = ?", [self.unit]) if self.unit else ("TRUE", [])
-
 
 ALL_UNITS = Scope()
 
 
+@dataclass(frozen=True)
+class Filters:
+    """The shared page filters; an empty tuple means no restriction."""
+
+    city: tuple[str, ...] = ()
+    cluster: tuple[str, ...] = ()
+    direction: tuple[str, ...] = ()
+    application_type: tuple[str, ...] = ()
+    stage: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def active(self) -> bool:
+        return any(getattr(self, c) for c in FILTER_COLUMNS)
+
+
+NO_FILTERS = Filters()
+
+
+def where(scope: Scope, filters: Filters, alias: str = "a", columns: tuple[str, ...] = FILTER_COLUMNS):
+    """(SQL condition, parameters) restricting rows to the scope and the filters."""
+    parts, params = ["TRUE"], []
+    if scope.unit:
+        parts.append(f"{alias}.city = ?")
+        params.append(scope.unit)
+    for column in columns:
+        values = getattr(filters, column)
+        if values:
+            parts.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    return " AND ".join(parts), params
+
+
 def database_file() -> Path | None:
-    """The serving copy if published, else the warehouse itself; None when neither exists."""
-    warehouse = warehouse_path()
-    for candidate in (serving_path(warehouse), warehouse):
-        if candidate.exists():
-            return candidate
-    return None
+    return readable_database(warehouse_path())
 
 
 def version() -> tuple[str, int]:
-    """Identity of the data now being served: changes whenever a run publishes a new copy."""
+    """Identity of the data being served: changes whenever a run publishes a new copy."""
     path = database_file()
     return (str(path), path.stat().st_mtime_ns) if path else ("", 0)
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection, retried while a writer holds the file."""
-    for attempt in range(RETRIES):
-        try:
-            return duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
-            time.sleep(0.05 * (attempt + 1))
-    return duckdb.connect(str(path), read_only=True)
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=1024)
 def _cached(data_version: tuple[str, int], sql: str, params: tuple) -> pd.DataFrame:
-    path = Path(data_version[0])
-    with _connect(path) as conn:
+    with connect_read_only(Path(data_version[0])) as conn:
         return conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
 
 
 def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
     """Run a query on the served data; an empty frame when nothing has been published yet."""
     current = version()
-    if not current[0]:
-        return pd.DataFrame()
-    return _cached(current, sql, tuple(params))
+    return _cached(current, sql, tuple(params)) if current[0] else pd.DataFrame()
 
 
 def tables() -> set[str]:
     frame = query("SELECT table_name FROM information_schema.tables")
     return set(frame["table_name"]) if len(frame) else set()
+
+
+def has(*names: str) -> bool:
+    return set(names) <= tables()
 
 
 @st.cache_resource
@@ -82,42 +99,222 @@ def programme() -> Programme:
 
 def as_of() -> pd.Timestamp | None:
     """Export time of the newest platform snapshot read."""
-    if "inbox_files" not in tables():
+    if not has("inbox_files"):
         return None
-    frame = query(
-        "SELECT max(snapshot_at) AS t FROM inbox_files WHERE folder = 'platform' AND status = 'read'"
-    )
+    frame = query("SELECT max(snapshot_at) AS t FROM inbox_files WHERE folder = 'platform' AND status = 'read'")
     value = frame["t"].iloc[0] if len(frame) else None
-    return (
-        None
-        if value is None or pd.isna(value)
-        else pd.Timestamp(value).tz_convert(programme().timezone)
-    )
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert(programme().timezone)
 
 
-def application_counts(dimension: str, scope: Scope = ALL_UNITS) -> pd.DataFrame:
-    """Current submitted (non-draft) applications per value of one column: city, cluster, direction."""
-    if dimension not in {"city", "cluster", "direction", "application_type", "stage"}:
+def filter_options() -> dict[str, list[str]]:
+    """Values the filters offer: units and directions/types/stages from the programme, clusters from data."""
+    p = programme()
+    clusters = query("SELECT DISTINCT cluster FROM clusters WHERE cluster IS NOT NULL UNION "
+                     "SELECT DISTINCT cluster FROM applications WHERE cluster IS NOT NULL ORDER BY 1") \
+        if has("clusters", "applications") else pd.DataFrame({"cluster": []})
+    return {"city": p.units, "cluster": list(clusters["cluster"]), "direction": list(p.directions),
+            "application_type": list(p.types), "stage": [s["id"] for s in p.stages]}
+
+
+def submitted(scope: Scope, filters: Filters, columns: str = "*") -> pd.DataFrame:
+    """Current submitted (non-draft) applications in scope."""
+    if not has("applications"):
+        return pd.DataFrame()
+    condition, params = where(scope, filters)
+    return query(f"SELECT {columns} FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition}", params)
+
+
+def counts_by(columns: list[str], scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Submitted applications counted per combination of columns (NULL shown as 空或无效)."""
+    if not has("applications"):
+        return pd.DataFrame(columns=[*columns, "applications"])
+    condition, params = where(scope, filters)
+    select = ", ".join(f"coalesce(a.{c}, '(空或无效)') AS {c}" for c in columns)
+    return query(f"SELECT {select}, count(*) AS applications FROM applications a "
+                 f"WHERE a.stage IS DISTINCT FROM 'draft' AND {condition} "
+                 f"GROUP BY ALL ORDER BY applications DESC, {', '.join(columns)}", params)
+
+
+def application_counts(dimension: str, scope: Scope = ALL_UNITS, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    if dimension not in FILTER_COLUMNS:
         raise ValueError(f"unknown dimension {dimension}")
-    if "applications" not in tables():
-        return pd.DataFrame(columns=[dimension, "applications"])
-    where, params = scope.where()
-    return query(
-        f"SELECT coalesce({dimension}, '(空或无效)') AS {dimension}, count(*) AS applications "
-        f"FROM applications WHERE stage IS DISTINCT FROM 'draft' AND {where} "
-        f"GROUP BY ALL ORDER BY applications DESC, {dimension}",
-        params,
-    )
+    return counts_by([dimension], scope, filters)
 
 
-def headline(scope: Scope = ALL_UNITS) -> dict[str, int]:
-    """Submitted applications, drafts, city tables received and open issues."""
-    if "applications" not in tables():
-        return {}
-    where, params = scope.where()
-    row = query(
-        f"SELECT count(*) FILTER (WHERE stage IS DISTINCT FROM 'draft') AS submitted, "
-        f"count(*) FILTER (WHERE stage = 'draft') AS drafts FROM applications WHERE {where}",
-        params,
-    ).iloc[0]
-    return {"submitted": int(row["submitted"]), "drafts": int(row["drafts"])}
+def drafts(scope: Scope, filters: Filters) -> int:
+    if not has("applications"):
+        return 0
+    condition, params = where(scope, filters, columns=("city", "cluster", "direction", "application_type"))
+    return int(query(f"SELECT count(*) AS n FROM applications a WHERE a.stage = 'draft' AND {condition}", params)["n"].iloc[0])
+
+
+def stage_buckets(scope: Scope, filters: Filters) -> dict[str, int]:
+    """The progress KPIs: submitted, waiting at county, waiting at city, confirmed, recommended, certified."""
+    frame = counts_by(["stage"], scope, filters)
+    n = dict(zip(frame["stage"], frame["applications"], strict=True)) if len(frame) else {}
+    recommended = ("city_recommended", "province_review", "public_notice", "certified")
+    return {
+        "submitted": sum(n.values()),
+        "county_pending": n.get("submitted", 0),
+        "city_pending": n.get("county_verified", 0),
+        "city_confirmed": n.get("city_confirmed", 0),
+        "recommended": sum(n.get(s, 0) for s in recommended),
+        "certified": n.get("certified", 0),
+        "returned": n.get("county_returned", 0) + n.get("city_rejected", 0),
+    }
+
+
+FUNNEL = [  # (label, stages at or beyond)
+    ("已提交", None),
+    ("县级审核通过", ("county_verified", "city_confirmed", "city_rejected", "city_recommended", "province_review",
+                 "public_notice", "certified")),
+    ("市级确认或推荐", ("city_confirmed", "city_recommended", "province_review", "public_notice", "certified")),
+    ("省级评审", ("province_review", "public_notice", "certified")),
+    ("已认定", ("certified",)),
+]
+
+
+def funnel(scope: Scope, filters: Filters) -> pd.DataFrame:
+    frame = counts_by(["stage"], scope, filters)
+    n = dict(zip(frame["stage"], frame["applications"], strict=True)) if len(frame) else {}
+    rows = [(label, sum(n.values()) if stages is None else sum(n.get(s, 0) for s in stages)) for label, stages in FUNNEL]
+    return pd.DataFrame(rows, columns=["环节", "申报数"])
+
+
+def daily_submissions(scope: Scope, filters: Filters) -> pd.DataFrame:
+    if not has("applications"):
+        return pd.DataFrame(columns=["day", "application_type", "applications"])
+    condition, params = where(scope, filters)
+    tz = programme().timezone
+    return query(f"SELECT CAST(timezone('{tz}', a.submitted_at) AS DATE) AS day, a.application_type, count(*) AS applications "
+                 f"FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND a.submitted_at IS NOT NULL "
+                 f"AND {condition} GROUP BY ALL ORDER BY 1, 2", params)
+
+
+def city_table_arrivals(scope: Scope) -> pd.DataFrame:
+    """For each reporting unit: its city table files, when they arrived, how many rows, any unreadable."""
+    p = programme()
+    units = [scope.unit] if scope.unit else p.units
+    files = query("SELECT * FROM inbox_files WHERE folder = 'cities'") if has("inbox_files") else pd.DataFrame()
+    rows = []
+    for unit in units:
+        mine = files[files["city"].fillna("").str.split("、").map(lambda cities, u=unit: u in cities)] if len(files) else files
+        read = mine[mine["status"] == "read"] if len(mine) else mine
+        arrived = read["modified_at"].max() if len(read) else None
+        rows.append({"unit": unit, "files": "、".join(read["source_file"]) if len(read) else "",
+                     "arrived_at": None if arrived is None or pd.isna(arrived) else pd.Timestamp(arrived).tz_convert(p.timezone),
+                     "rows": int(read["rows"].sum()) if len(read) else 0})
+    return pd.DataFrame(rows)
+
+
+def unreadable_city_files() -> pd.DataFrame:
+    if not has("inbox_files"):
+        return pd.DataFrame()
+    return query("SELECT source_file, reason FROM inbox_files WHERE folder = 'cities' AND status <> 'read' ORDER BY 1")
+
+
+def longest_waiting(scope: Scope, filters: Filters, waiting_at: str, limit: int = 10) -> pd.DataFrame:
+    """Applications waiting longest at a stage (`submitted`: county's turn; `county_verified`: city's)."""
+    if not has("applications", "stage_history"):
+        return pd.DataFrame()
+    condition, params = where(scope, filters, columns=("city", "cluster", "direction", "application_type"))
+    return query(f"""
+        SELECT a.application_id, a.company_name, a.city, a.county, a.application_type,
+               coalesce(h.since, a.submitted_at) AS since,
+               date_diff('day', coalesce(h.since, a.submitted_at), (SELECT max(snapshot_at) FROM platform_rows)) AS days
+        FROM applications a
+        LEFT JOIN (SELECT application_id, stage, max(first_seen_at) AS since FROM stage_history GROUP BY 1, 2) h
+               ON h.application_id = a.application_id AND h.stage = a.stage
+        WHERE a.stage = ? AND {condition}
+        ORDER BY since, a.application_id LIMIT {int(limit)}""", [waiting_at, *params])
+
+
+def cluster_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Per cluster: applications by type, pool members already known there, new pool members this round."""
+    if not has("applications", "clusters"):
+        return pd.DataFrame()
+    condition, params = where(scope, filters)
+    confirmed = ", ".join(f"'{s}'" for s in city_passed(programme(), "pool_entry"))
+    return query(f"""
+        WITH apps AS (SELECT * FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition})
+        SELECT coalesce(cluster, '(空或无效)') AS cluster, any_value(city) AS city, count(*) AS applications,
+               count(*) FILTER (WHERE application_type = 'pool_entry') AS pool_entry,
+               count(*) FILTER (WHERE application_type = 'certification') AS certification,
+               count(*) FILTER (WHERE application_type = 'info_update') AS info_update,
+               count(DISTINCT credit_code) FILTER (WHERE credit_code IN (SELECT credit_code FROM pool_members)) AS pool_members,
+               count(*) FILTER (WHERE application_type = 'pool_entry' AND stage IN ({confirmed})) AS newly_confirmed
+        FROM apps GROUP BY 1 ORDER BY applications DESC, cluster""", params)
+
+
+def idle_clusters(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Clusters of the list with no submitted application in scope."""
+    if not has("applications", "clusters"):
+        return pd.DataFrame()
+    condition, params = where(scope, filters)
+    unit = "AND c.city = ?" if scope.unit else ""
+    cities = filters.city
+    city_filter = f"AND c.city IN ({', '.join('?' * len(cities))})" if cities else ""
+    return query(f"""
+        SELECT c.cluster, c.county, c.city FROM clusters c
+        WHERE c.cluster NOT IN (SELECT cluster FROM applications a
+                                WHERE a.cluster IS NOT NULL AND a.stage IS DISTINCT FROM 'draft' AND {condition})
+        {unit} {city_filter} ORDER BY c.city, c.cluster""",
+                 [*params, *([scope.unit] if scope.unit else []), *cities])
+
+
+def recommended_companies(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Certifications the cities recommended, by cluster: company names only, never contact data."""
+    if not has("applications"):
+        return pd.DataFrame()
+    condition, params = where(scope, filters)
+    stages = ", ".join(f"'{s}'" for s in city_passed(programme(), "certification"))
+    return query(f"""SELECT a.cluster, a.company_name, a.city, a.direction, a.stage FROM applications a
+                     WHERE a.application_type = 'certification' AND a.stage IN ({stages}) AND {condition}
+                     ORDER BY a.cluster, a.company_name""", params)
+
+
+def shortlist(scope: Scope, filters: Filters) -> pd.DataFrame:
+    if not has("shortlist"):
+        return pd.DataFrame()
+    condition, params = where(scope, filters, alias="s", columns=("city", "cluster", "direction"))
+    evidence = " + ".join(f"CASE WHEN a.{c} THEN 1 ELSE 0 END" for c in EVIDENCE)
+    return query(f"""SELECT s.*, ({evidence}) AS evidence_uploaded FROM shortlist s
+                     JOIN applications a USING (application_id) WHERE {condition}
+                     ORDER BY s.direction, s.rank_in_direction""", params)
+
+
+def exclusions(scope: Scope, filters: Filters) -> pd.DataFrame:
+    if not has("shortlist_exclusions"):
+        return pd.DataFrame()
+    condition, params = where(scope, filters, alias="x", columns=("city", "cluster", "direction", "stage"))
+    return query(f"SELECT * FROM shortlist_exclusions x WHERE {condition} ORDER BY application_id", params)
+
+
+EVIDENCE = ["ev_business_licence", "ev_audit_report", "ev_product_proof", "ev_ip_list", "ev_contracts",
+            "ev_no_accident", "ev_social_responsibility", "ev_special_condition", "ev_authenticity"]
+
+
+def issues(scope: Scope, filters: Filters, status: str | None = "open") -> pd.DataFrame:
+    """Issues in scope; filters on cluster, direction, type or stage keep only platform issues that match."""
+    if not has("dq_issues"):
+        return pd.DataFrame()
+    parts, params = ["TRUE"], []
+    if status:
+        parts.append("i.status = ?")
+        params.append(status)
+    if scope.unit:
+        parts.append("i.city = ?")
+        params.append(scope.unit)
+    if filters.city:
+        parts.append(f"i.city IN ({', '.join('?' * len(filters.city))})")
+        params.extend(filters.city)
+    if any(getattr(filters, c) for c in ("cluster", "direction", "application_type", "stage")):
+        condition, more = where(ALL_UNITS, filters, columns=("cluster", "direction", "application_type", "stage"))
+        parts.append(f"i.source = 'platform' AND i.record_key IN (SELECT application_id FROM applications a WHERE {condition})")
+        params.extend(more)
+    return query(f"SELECT * FROM dq_issues i WHERE {' AND '.join(parts)} ORDER BY severity, rule, record_key", params)
+
+
+def data_docs_dir() -> Path | None:
+    path = warehouse_path().parent / "gx_docs"
+    return path if (path / "index.html").exists() else None

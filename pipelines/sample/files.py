@@ -62,6 +62,10 @@ SNAPSHOTS = [  # (file name, export time, how far along its path each applicatio
     ("平台导出_20230801_0930.csv", dt.datetime(2023, 8, 1, 9, 30, tzinfo=TZ), 99),
 ]
 CORRUPT_SNAPSHOT = "平台导出_20230730.xlsx"
+CITY_ARRIVALS = {  # when each office's table reached the province (file modification time)
+    "石家庄": dt.datetime(2023, 7, 28, 10, 5, tzinfo=TZ), "唐山": dt.datetime(2023, 7, 30, 17, 40, tzinfo=TZ),
+    "邢台": dt.datetime(2023, 7, 30, 9, 12, tzinfo=TZ), "沧州": dt.datetime(2023, 7, 31, 11, 20, tzinfo=TZ),
+}
 CITY_FORMATS = {  # unit -> how its office sends the table
     "石家庄": "xlsx",
     "唐山": "xls",
@@ -325,6 +329,8 @@ def write_cities(inbox: Path, factory: Factory, planted: Planted) -> list[dict]:
             numbers = [
                 4 + i + (1 if i >= 2 else 0) for i in range(len(rows))
             ]  # a blank row after two
+        arrived = CITY_ARRIVALS.get(unit, dt.datetime(2023, 7, 29, 16, 30, tzinfo=TZ))
+        os.utime(folder / name, (arrived.timestamp(), arrived.timestamp()))
         for row, number in zip(rows, numbers, strict=True):
             key = f"cities/{name}:{number}"
             for rule in row["rules"]:

@@ -1,0 +1,75 @@
+"""What every page shares: title, the data's as-of time, the filters (kept in the URL), formatting."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.labels import label_maps
+
+FILTER_LABELS = {"city": "所属市", "cluster": "所属集群", "direction": "申报方向",
+                 "application_type": "申报类型", "stage": "当前环节"}
+
+
+def number(value: object) -> str:
+    """An integer for people: thousands separators, a dash for nothing."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    return f"{int(value):,}"
+
+
+def sidebar_filters() -> None:
+    """Sidebar filters, rendered by the entry point (so they survive page switches), initialised
+    from the URL once and written back to it on every run so that a link reproduces the view."""
+    if data.as_of() is None:
+        return
+    options = data.filter_options()
+    labels = label_maps(data.programme())
+    params = st.query_params
+    st.sidebar.header("筛选")
+    years = [data.programme().year]
+    year_key = "f_year"
+    if year_key not in st.session_state:
+        wanted = params.get("year", str(years[0]))
+        st.session_state[year_key] = int(wanted) if wanted.isdigit() else years[0]
+    st.sidebar.selectbox("申报年度", years + ([st.session_state[year_key]] if st.session_state[year_key] not in years else []),
+                         key=year_key, format_func=lambda y: f"{y}年度")
+    chosen: dict[str, tuple[str, ...]] = {}
+    for column, label in FILTER_LABELS.items():
+        key = f"f_{column}"
+        if key not in st.session_state:
+            raw = params.get(column, "")
+            st.session_state[key] = [v for v in raw.split(",") if v in options[column]]
+        mapping = labels.get(column, {})
+        st.sidebar.multiselect(label, options[column], key=key, format_func=lambda v, m=mapping: m.get(v, v),
+                               placeholder="全部")
+        chosen[column] = tuple(st.session_state[key])
+    for column, values in chosen.items():
+        if values:
+            st.query_params[column] = ",".join(values)
+        elif column in st.query_params:
+            del st.query_params[column]
+    st.query_params["year"] = str(st.session_state[year_key])
+
+
+def current_filters() -> data.Filters:
+    """The filters the sidebar holds now."""
+    chosen = {column: tuple(st.session_state.get(f"f_{column}", ())) for column in FILTER_LABELS}
+    return data.Filters(**chosen, extra={"year": st.session_state.get("f_year", data.programme().year)})
+
+
+def page(title: str, audience: str) -> tuple[data.Scope, data.Filters] | None:
+    """Render a page's head; None (after saying why) when there is no data to show."""
+    st.title(title)
+    st.caption(audience)
+    as_of = data.as_of()
+    if as_of is None:
+        st.info("尚无数据：请先运行 `lingpao run` 导入平台导出文件。")
+        return None
+    filters = current_filters()
+    st.caption(f"数据截至 {as_of:%Y-%m-%d %H:%M}（最新平台导出时间）")
+    if filters.extra.get("year") != data.programme().year:
+        st.warning(f"{filters.extra.get('year')}年度无数据：当前数据仓库为{data.programme().year}年度。")
+        return None
+    return data.ALL_UNITS, filters
