@@ -8,8 +8,13 @@ import streamlit as st
 from dashboard import data
 from dashboard.labels import label_maps
 
-FILTER_LABELS = {"city": "所属市", "cluster": "所属集群", "direction": "申报方向",
-                 "application_type": "申报类型", "stage": "当前环节"}
+FILTER_LABELS = {
+    "city": "所属市",
+    "cluster": "所属集群",
+    "direction": "申报方向",
+    "application_type": "申报类型",
+    "stage": "当前环节",
+}
 
 
 def number(value: object) -> str:
@@ -33,8 +38,12 @@ def sidebar_filters() -> None:
     if year_key not in st.session_state:
         wanted = params.get("year", str(years[0]))
         st.session_state[year_key] = int(wanted) if wanted.isdigit() else years[0]
-    st.sidebar.selectbox("申报年度", years + ([st.session_state[year_key]] if st.session_state[year_key] not in years else []),
-                         key=year_key, format_func=lambda y: f"{y}年度")
+    st.sidebar.selectbox(
+        "申报年度",
+        years + ([st.session_state[year_key]] if st.session_state[year_key] not in years else []),
+        key=year_key,
+        format_func=lambda y: f"{y}年度",
+    )
     chosen: dict[str, tuple[str, ...]] = {}
     for column, label in FILTER_LABELS.items():
         key = f"f_{column}"
@@ -42,8 +51,13 @@ def sidebar_filters() -> None:
             raw = params.get(column, "")
             st.session_state[key] = [v for v in raw.split(",") if v in options[column]]
         mapping = labels.get(column, {})
-        st.sidebar.multiselect(label, options[column], key=key, format_func=lambda v, m=mapping: m.get(v, v),
-                               placeholder="全部")
+        st.sidebar.multiselect(
+            label,
+            options[column],
+            key=key,
+            format_func=lambda v, m=mapping: m.get(v, v),
+            placeholder="全部",
+        )
         chosen[column] = tuple(st.session_state[key])
     for column, values in chosen.items():
         if values:
@@ -56,7 +70,9 @@ def sidebar_filters() -> None:
 def current_filters() -> data.Filters:
     """The filters the sidebar holds now."""
     chosen = {column: tuple(st.session_state.get(f"f_{column}", ())) for column in FILTER_LABELS}
-    return data.Filters(**chosen, extra={"year": st.session_state.get("f_year", data.programme().year)})
+    return data.Filters(
+        **chosen, extra={"year": st.session_state.get("f_year", data.programme().year)}
+    )
 
 
 def page(title: str, audience: str) -> tuple[data.Scope, data.Filters] | None:
@@ -70,6 +86,8 @@ def page(title: str, audience: str) -> tuple[data.Scope, data.Filters] | None:
     filters = current_filters()
     st.caption(f"数据截至 {as_of:%Y-%m-%d %H:%M}（最新平台导出时间）")
     if filters.extra.get("year") != data.programme().year:
-        st.warning(f"{filters.extra.get('year')}年度无数据：当前数据仓库为{data.programme().year}年度。")
+        st.warning(
+            f"{filters.extra.get('year')}年度无数据：当前数据仓库为{data.programme().year}年度。"
+        )
         return None
     return data.ALL_UNITS, filters

@@ -47,7 +47,9 @@ class Filters:
 NO_FILTERS = Filters()
 
 
-def where(scope: Scope, filters: Filters, alias: str = "a", columns: tuple[str, ...] = FILTER_COLUMNS):
+def where(
+    scope: Scope, filters: Filters, alias: str = "a", columns: tuple[str, ...] = FILTER_COLUMNS
+):
     """(SQL condition, parameters) restricting rows to the scope and the filters."""
     parts, params = ["TRUE"], []
     if scope.unit:
@@ -101,19 +103,35 @@ def as_of() -> pd.Timestamp | None:
     """Export time of the newest platform snapshot read."""
     if not has("inbox_files"):
         return None
-    frame = query("SELECT max(snapshot_at) AS t FROM inbox_files WHERE folder = 'platform' AND status = 'read'")
+    frame = query(
+        "SELECT max(snapshot_at) AS t FROM inbox_files WHERE folder = 'platform' AND status = 'read'"
+    )
     value = frame["t"].iloc[0] if len(frame) else None
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert(programme().timezone)
+    return (
+        None
+        if value is None or pd.isna(value)
+        else pd.Timestamp(value).tz_convert(programme().timezone)
+    )
 
 
 def filter_options() -> dict[str, list[str]]:
     """Values the filters offer: units and directions/types/stages from the programme, clusters from data."""
     p = programme()
-    clusters = query("SELECT DISTINCT cluster FROM clusters WHERE cluster IS NOT NULL UNION "
-                     "SELECT DISTINCT cluster FROM applications WHERE cluster IS NOT NULL ORDER BY 1") \
-        if has("clusters", "applications") else pd.DataFrame({"cluster": []})
-    return {"city": p.units, "cluster": list(clusters["cluster"]), "direction": list(p.directions),
-            "application_type": list(p.types), "stage": [s["id"] for s in p.stages]}
+    clusters = (
+        query(
+            "SELECT DISTINCT cluster FROM clusters WHERE cluster IS NOT NULL UNION "
+            "SELECT DISTINCT cluster FROM applications WHERE cluster IS NOT NULL ORDER BY 1"
+        )
+        if has("clusters", "applications")
+        else pd.DataFrame({"cluster": []})
+    )
+    return {
+        "city": p.units,
+        "cluster": list(clusters["cluster"]),
+        "direction": list(p.directions),
+        "application_type": list(p.types),
+        "stage": [s["id"] for s in p.stages],
+    }
 
 
 def submitted(scope: Scope, filters: Filters, columns: str = "*") -> pd.DataFrame:
@@ -121,7 +139,10 @@ def submitted(scope: Scope, filters: Filters, columns: str = "*") -> pd.DataFram
     if not has("applications"):
         return pd.DataFrame()
     condition, params = where(scope, filters)
-    return query(f"SELECT {columns} FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition}", params)
+    return query(
+        f"SELECT {columns} FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition}",
+        params,
+    )
 
 
 def counts_by(columns: list[str], scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -130,12 +151,17 @@ def counts_by(columns: list[str], scope: Scope, filters: Filters) -> pd.DataFram
         return pd.DataFrame(columns=[*columns, "applications"])
     condition, params = where(scope, filters)
     select = ", ".join(f"coalesce(a.{c}, '(空或无效)') AS {c}" for c in columns)
-    return query(f"SELECT {select}, count(*) AS applications FROM applications a "
-                 f"WHERE a.stage IS DISTINCT FROM 'draft' AND {condition} "
-                 f"GROUP BY ALL ORDER BY applications DESC, {', '.join(columns)}", params)
+    return query(
+        f"SELECT {select}, count(*) AS applications FROM applications a "
+        f"WHERE a.stage IS DISTINCT FROM 'draft' AND {condition} "
+        f"GROUP BY ALL ORDER BY applications DESC, {', '.join(columns)}",
+        params,
+    )
 
 
-def application_counts(dimension: str, scope: Scope = ALL_UNITS, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+def application_counts(
+    dimension: str, scope: Scope = ALL_UNITS, filters: Filters = NO_FILTERS
+) -> pd.DataFrame:
     if dimension not in FILTER_COLUMNS:
         raise ValueError(f"unknown dimension {dimension}")
     return counts_by([dimension], scope, filters)
@@ -144,8 +170,15 @@ def application_counts(dimension: str, scope: Scope = ALL_UNITS, filters: Filter
 def drafts(scope: Scope, filters: Filters) -> int:
     if not has("applications"):
         return 0
-    condition, params = where(scope, filters, columns=("city", "cluster", "direction", "application_type"))
-    return int(query(f"SELECT count(*) AS n FROM applications a WHERE a.stage = 'draft' AND {condition}", params)["n"].iloc[0])
+    condition, params = where(
+        scope, filters, columns=("city", "cluster", "direction", "application_type")
+    )
+    return int(
+        query(
+            f"SELECT count(*) AS n FROM applications a WHERE a.stage = 'draft' AND {condition}",
+            params,
+        )["n"].iloc[0]
+    )
 
 
 def stage_buckets(scope: Scope, filters: Filters) -> dict[str, int]:
@@ -166,9 +199,22 @@ def stage_buckets(scope: Scope, filters: Filters) -> dict[str, int]:
 
 FUNNEL = [  # (label, stages at or beyond)
     ("已提交", None),
-    ("县级审核通过", ("county_verified", "city_confirmed", "city_rejected", "city_recommended", "province_review",
-                 "public_notice", "certified")),
-    ("市级确认或推荐", ("city_confirmed", "city_recommended", "province_review", "public_notice", "certified")),
+    (
+        "县级审核通过",
+        (
+            "county_verified",
+            "city_confirmed",
+            "city_rejected",
+            "city_recommended",
+            "province_review",
+            "public_notice",
+            "certified",
+        ),
+    ),
+    (
+        "市级确认或推荐",
+        ("city_confirmed", "city_recommended", "province_review", "public_notice", "certified"),
+    ),
     ("省级评审", ("province_review", "public_notice", "certified")),
     ("已认定", ("certified",)),
 ]
@@ -177,7 +223,10 @@ FUNNEL = [  # (label, stages at or beyond)
 def funnel(scope: Scope, filters: Filters) -> pd.DataFrame:
     frame = counts_by(["stage"], scope, filters)
     n = dict(zip(frame["stage"], frame["applications"], strict=True)) if len(frame) else {}
-    rows = [(label, sum(n.values()) if stages is None else sum(n.get(s, 0) for s in stages)) for label, stages in FUNNEL]
+    rows = [
+        (label, sum(n.values()) if stages is None else sum(n.get(s, 0) for s in stages))
+        for label, stages in FUNNEL
+    ]
     return pd.DataFrame(rows, columns=["环节", "申报数"])
 
 
@@ -186,39 +235,64 @@ def daily_submissions(scope: Scope, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=["day", "application_type", "applications"])
     condition, params = where(scope, filters)
     tz = programme().timezone
-    return query(f"SELECT CAST(timezone('{tz}', a.submitted_at) AS DATE) AS day, a.application_type, count(*) AS applications "
-                 f"FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND a.submitted_at IS NOT NULL "
-                 f"AND {condition} GROUP BY ALL ORDER BY 1, 2", params)
+    return query(
+        f"SELECT CAST(timezone('{tz}', a.submitted_at) AS DATE) AS day, a.application_type, count(*) AS applications "
+        f"FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND a.submitted_at IS NOT NULL "
+        f"AND {condition} GROUP BY ALL ORDER BY 1, 2",
+        params,
+    )
 
 
 def city_table_arrivals(scope: Scope) -> pd.DataFrame:
     """For each reporting unit: its city table files, when they arrived, how many rows, any unreadable."""
     p = programme()
     units = [scope.unit] if scope.unit else p.units
-    files = query("SELECT * FROM inbox_files WHERE folder = 'cities'") if has("inbox_files") else pd.DataFrame()
+    files = (
+        query("SELECT * FROM inbox_files WHERE folder = 'cities'")
+        if has("inbox_files")
+        else pd.DataFrame()
+    )
     rows = []
     for unit in units:
-        mine = files[files["city"].fillna("").str.split("、").map(lambda cities, u=unit: u in cities)] if len(files) else files
+        mine = (
+            files[files["city"].fillna("").str.split("、").map(lambda cities, u=unit: u in cities)]
+            if len(files)
+            else files
+        )
         read = mine[mine["status"] == "read"] if len(mine) else mine
         arrived = read["modified_at"].max() if len(read) else None
-        rows.append({"unit": unit, "files": "、".join(read["source_file"]) if len(read) else "",
-                     "arrived_at": None if arrived is None or pd.isna(arrived) else pd.Timestamp(arrived).tz_convert(p.timezone),
-                     "rows": int(read["rows"].sum()) if len(read) else 0})
+        rows.append(
+            {
+                "unit": unit,
+                "files": "、".join(read["source_file"]) if len(read) else "",
+                "arrived_at": None
+                if arrived is None or pd.isna(arrived)
+                else pd.Timestamp(arrived).tz_convert(p.timezone),
+                "rows": int(read["rows"].sum()) if len(read) else 0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def unreadable_city_files() -> pd.DataFrame:
     if not has("inbox_files"):
         return pd.DataFrame()
-    return query("SELECT source_file, reason FROM inbox_files WHERE folder = 'cities' AND status <> 'read' ORDER BY 1")
+    return query(
+        "SELECT source_file, reason FROM inbox_files WHERE folder = 'cities' AND status <> 'read' ORDER BY 1"
+    )
 
 
-def longest_waiting(scope: Scope, filters: Filters, waiting_at: str, limit: int = 10) -> pd.DataFrame:
+def longest_waiting(
+    scope: Scope, filters: Filters, waiting_at: str, limit: int = 10
+) -> pd.DataFrame:
     """Applications waiting longest at a stage (`submitted`: county's turn; `county_verified`: city's)."""
     if not has("applications", "stage_history"):
         return pd.DataFrame()
-    condition, params = where(scope, filters, columns=("city", "cluster", "direction", "application_type"))
-    return query(f"""
+    condition, params = where(
+        scope, filters, columns=("city", "cluster", "direction", "application_type")
+    )
+    return query(
+        f"""
         SELECT a.application_id, a.company_name, a.city, a.county, a.application_type,
                coalesce(h.since, a.submitted_at) AS since,
                date_diff('day', coalesce(h.since, a.submitted_at), (SELECT max(snapshot_at) FROM platform_rows)) AS days
@@ -226,7 +300,9 @@ def longest_waiting(scope: Scope, filters: Filters, waiting_at: str, limit: int 
         LEFT JOIN (SELECT application_id, stage, max(first_seen_at) AS since FROM stage_history GROUP BY 1, 2) h
                ON h.application_id = a.application_id AND h.stage = a.stage
         WHERE a.stage = ? AND {condition}
-        ORDER BY since, a.application_id LIMIT {int(limit)}""", [waiting_at, *params])
+        ORDER BY since, a.application_id LIMIT {int(limit)}""",
+        [waiting_at, *params],
+    )
 
 
 def cluster_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -235,7 +311,8 @@ def cluster_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame()
     condition, params = where(scope, filters)
     confirmed = ", ".join(f"'{s}'" for s in city_passed(programme(), "pool_entry"))
-    return query(f"""
+    return query(
+        f"""
         WITH apps AS (SELECT * FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition})
         SELECT coalesce(cluster, '(空或无效)') AS cluster, any_value(city) AS city, count(*) AS applications,
                count(*) FILTER (WHERE application_type = 'pool_entry') AS pool_entry,
@@ -243,7 +320,9 @@ def cluster_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
                count(*) FILTER (WHERE application_type = 'info_update') AS info_update,
                count(DISTINCT credit_code) FILTER (WHERE credit_code IN (SELECT credit_code FROM pool_members)) AS pool_members,
                count(*) FILTER (WHERE application_type = 'pool_entry' AND stage IN ({confirmed})) AS newly_confirmed
-        FROM apps GROUP BY 1 ORDER BY applications DESC, cluster""", params)
+        FROM apps GROUP BY 1 ORDER BY applications DESC, cluster""",
+        params,
+    )
 
 
 def idle_clusters(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -254,12 +333,14 @@ def idle_clusters(scope: Scope, filters: Filters) -> pd.DataFrame:
     unit = "AND c.city = ?" if scope.unit else ""
     cities = filters.city
     city_filter = f"AND c.city IN ({', '.join('?' * len(cities))})" if cities else ""
-    return query(f"""
+    return query(
+        f"""
         SELECT c.cluster, c.county, c.city FROM clusters c
         WHERE c.cluster NOT IN (SELECT cluster FROM applications a
                                 WHERE a.cluster IS NOT NULL AND a.stage IS DISTINCT FROM 'draft' AND {condition})
         {unit} {city_filter} ORDER BY c.city, c.cluster""",
-                 [*params, *([scope.unit] if scope.unit else []), *cities])
+        [*params, *([scope.unit] if scope.unit else []), *cities],
+    )
 
 
 def recommended_companies(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -268,9 +349,12 @@ def recommended_companies(scope: Scope, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame()
     condition, params = where(scope, filters)
     stages = ", ".join(f"'{s}'" for s in city_passed(programme(), "certification"))
-    return query(f"""SELECT a.cluster, a.company_name, a.city, a.direction, a.stage FROM applications a
+    return query(
+        f"""SELECT a.cluster, a.company_name, a.city, a.direction, a.stage FROM applications a
                      WHERE a.application_type = 'certification' AND a.stage IN ({stages}) AND {condition}
-                     ORDER BY a.cluster, a.company_name""", params)
+                     ORDER BY a.cluster, a.company_name""",
+        params,
+    )
 
 
 def shortlist(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -278,20 +362,36 @@ def shortlist(scope: Scope, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame()
     condition, params = where(scope, filters, alias="s", columns=("city", "cluster", "direction"))
     evidence = " + ".join(f"CASE WHEN a.{c} THEN 1 ELSE 0 END" for c in EVIDENCE)
-    return query(f"""SELECT s.*, ({evidence}) AS evidence_uploaded FROM shortlist s
+    return query(
+        f"""SELECT s.*, ({evidence}) AS evidence_uploaded FROM shortlist s
                      JOIN applications a USING (application_id) WHERE {condition}
-                     ORDER BY s.direction, s.rank_in_direction""", params)
+                     ORDER BY s.direction, s.rank_in_direction""",
+        params,
+    )
 
 
 def exclusions(scope: Scope, filters: Filters) -> pd.DataFrame:
     if not has("shortlist_exclusions"):
         return pd.DataFrame()
-    condition, params = where(scope, filters, alias="x", columns=("city", "cluster", "direction", "stage"))
-    return query(f"SELECT * FROM shortlist_exclusions x WHERE {condition} ORDER BY application_id", params)
+    condition, params = where(
+        scope, filters, alias="x", columns=("city", "cluster", "direction", "stage")
+    )
+    return query(
+        f"SELECT * FROM shortlist_exclusions x WHERE {condition} ORDER BY application_id", params
+    )
 
 
-EVIDENCE = ["ev_business_licence", "ev_audit_report", "ev_product_proof", "ev_ip_list", "ev_contracts",
-            "ev_no_accident", "ev_social_responsibility", "ev_special_condition", "ev_authenticity"]
+EVIDENCE = [
+    "ev_business_licence",
+    "ev_audit_report",
+    "ev_product_proof",
+    "ev_ip_list",
+    "ev_contracts",
+    "ev_no_accident",
+    "ev_social_responsibility",
+    "ev_special_condition",
+    "ev_authenticity",
+]
 
 
 def issues(scope: Scope, filters: Filters, status: str | None = "open") -> pd.DataFrame:
@@ -309,10 +409,17 @@ def issues(scope: Scope, filters: Filters, status: str | None = "open") -> pd.Da
         parts.append(f"i.city IN ({', '.join('?' * len(filters.city))})")
         params.extend(filters.city)
     if any(getattr(filters, c) for c in ("cluster", "direction", "application_type", "stage")):
-        condition, more = where(ALL_UNITS, filters, columns=("cluster", "direction", "application_type", "stage"))
-        parts.append(f"i.source = 'platform' AND i.record_key IN (SELECT application_id FROM applications a WHERE {condition})")
+        condition, more = where(
+            ALL_UNITS, filters, columns=("cluster", "direction", "application_type", "stage")
+        )
+        parts.append(
+            f"i.source = 'platform' AND i.record_key IN (SELECT application_id FROM applications a WHERE {condition})"
+        )
         params.extend(more)
-    return query(f"SELECT * FROM dq_issues i WHERE {' AND '.join(parts)} ORDER BY severity, rule, record_key", params)
+    return query(
+        f"SELECT * FROM dq_issues i WHERE {' AND '.join(parts)} ORDER BY severity, rule, record_key",
+        params,
+    )
 
 
 def data_docs_dir() -> Path | None:

@@ -57,10 +57,14 @@ def command_export(args: argparse.Namespace) -> int:
 
     database = readable_database(warehouse_path(args.warehouse))
     if database is None:
-        raise CommandError(f"数据仓库不存在，请先运行 lingpao run (no warehouse): {warehouse_path(args.warehouse)}")
+        raise CommandError(
+            f"数据仓库不存在，请先运行 lingpao run (no warehouse): {warehouse_path(args.warehouse)}"
+        )
     programme = load_programme()
     if args.city and programme.unit_of(args.city) is None:
-        raise CommandError(f"未知的所属市 (unknown unit) “{args.city}”；可选：{'、'.join(programme.units)}")
+        raise CommandError(
+            f"未知的所属市 (unknown unit) “{args.city}”；可选：{'、'.join(programme.units)}"
+        )
     unit = programme.unit_of(args.city) if args.city else None
     writer = {"summary": write_summary, "shortlist": write_shortlist}[args.what]
     out = Path(args.out)

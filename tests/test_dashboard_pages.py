@@ -14,7 +14,9 @@ PAGES = ["progress", "quality", "shortlist", "clusters"]
 FILTERS = ["city", "cluster", "direction", "application_type", "stage"]
 
 
-def open_page(warehouse: Path, monkeypatch, page: str = "progress", params: dict | None = None) -> AppTest:
+def open_page(
+    warehouse: Path, monkeypatch, page: str = "progress", params: dict | None = None
+) -> AppTest:
     monkeypatch.setenv("LINGPAO_WAREHOUSE", str(warehouse))
     at = AppTest.from_file(APP, default_timeout=180)
     for key, value in (params or {}).items():
@@ -27,19 +29,31 @@ def open_page(warehouse: Path, monkeypatch, page: str = "progress", params: dict
 
 
 def metrics(at: AppTest) -> dict[str, int]:
-    return {m.label: int(m.value.replace(",", "").split("/")[0].strip()) for m in at.metric
-            if m.value.replace(",", "").split("/")[0].strip().isdigit()}
+    return {
+        m.label: int(m.value.replace(",", "").split("/")[0].strip())
+        for m in at.metric
+        if m.value.replace(",", "").split("/")[0].strip().isdigit()
+    }
 
 
 def common_value(warehouse: Path, column: str) -> str:
     """The most frequent value of a column among submitted applications (so a filter keeps rows)."""
-    return query(warehouse, f"SELECT {column} FROM applications WHERE stage <> 'draft' AND {column} IS NOT NULL "
-                            f"GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")[0][0]
+    return query(
+        warehouse,
+        f"SELECT {column} FROM applications WHERE stage <> 'draft' AND {column} IS NOT NULL "
+        f"GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+    )[0][0]
 
 
-def submitted_sql(warehouse: Path, condition: str = "TRUE", params: list | None = None) -> dict[str, int]:
-    rows = query(warehouse, f"SELECT application_type, count(*) FROM applications WHERE stage <> 'draft' AND {condition} "
-                            "GROUP BY 1", params)
+def submitted_sql(
+    warehouse: Path, condition: str = "TRUE", params: list | None = None
+) -> dict[str, int]:
+    rows = query(
+        warehouse,
+        f"SELECT application_type, count(*) FROM applications WHERE stage <> 'draft' AND {condition} "
+        "GROUP BY 1",
+        params,
+    )
     return dict(rows)
 
 
@@ -50,12 +64,24 @@ def test_progress_numbers_equal_sql(sample_run, monkeypatch):
     assert shown["入库培育"] == per_type["pool_entry"]
     assert shown["“领跑者”企业认定"] == per_type["certification"]
     assert shown["信息更新"] == per_type["info_update"]
-    assert shown["已提交"] == query(warehouse, "SELECT count(*) FROM applications WHERE stage <> 'draft'")[0][0]
-    assert shown["草稿（未提交）"] == query(warehouse, "SELECT count(*) FROM applications WHERE stage = 'draft'")[0][0]
-    for label, stages in {"待县级审核": ("submitted",), "待市级审核": ("county_verified",),
-                          "市级已确认入库": ("city_confirmed",),
-                          "市级已推荐及以后": ("city_recommended", "province_review", "public_notice", "certified")}.items():
-        expected = query(warehouse, f"SELECT count(*) FROM applications WHERE stage IN {stages!r}".replace(",)", ")"))[0][0]
+    assert (
+        shown["已提交"]
+        == query(warehouse, "SELECT count(*) FROM applications WHERE stage <> 'draft'")[0][0]
+    )
+    assert (
+        shown["草稿（未提交）"]
+        == query(warehouse, "SELECT count(*) FROM applications WHERE stage = 'draft'")[0][0]
+    )
+    for label, stages in {
+        "待县级审核": ("submitted",),
+        "待市级审核": ("county_verified",),
+        "市级已确认入库": ("city_confirmed",),
+        "市级已推荐及以后": ("city_recommended", "province_review", "public_notice", "certified"),
+    }.items():
+        expected = query(
+            warehouse,
+            f"SELECT count(*) FROM applications WHERE stage IN {stages!r}".replace(",)", ")"),
+        )[0][0]
         assert shown[label] == expected, label
     received = query(warehouse, "SELECT count(DISTINCT city) FROM city_submissions")[0][0]
     assert shown["已收到"] == received
@@ -66,7 +92,11 @@ def test_each_filter_in_the_url_changes_the_numbers(sample_run, monkeypatch, col
     warehouse = sample_run["warehouse"]
     value = common_value(warehouse, column)
     shown = metrics(open_page(warehouse, monkeypatch, params={column: value}))
-    expected = query(warehouse, f"SELECT count(*) FROM applications WHERE stage <> 'draft' AND {column} = ?", [value])[0][0]
+    expected = query(
+        warehouse,
+        f"SELECT count(*) FROM applications WHERE stage <> 'draft' AND {column} = ?",
+        [value],
+    )[0][0]
     total = query(warehouse, "SELECT count(*) FROM applications WHERE stage <> 'draft'")[0][0]
     assert shown["已提交"] == expected != total
 
@@ -84,15 +114,41 @@ def test_filter_widget_updates_numbers_and_url(sample_run, monkeypatch):
 def test_clusters_page(sample_run, monkeypatch):
     warehouse = sample_run["warehouse"]
     shown = metrics(open_page(warehouse, monkeypatch, "clusters"))
-    assert shown["有申报的集群"] == query(warehouse, "SELECT count(DISTINCT coalesce(cluster, '')) FROM applications WHERE stage <> 'draft'")[0][0]
-    assert shown["申报总数"] == query(warehouse, "SELECT count(*) FROM applications WHERE stage <> 'draft'")[0][0]
+    assert (
+        shown["有申报的集群"]
+        == query(
+            warehouse,
+            "SELECT count(DISTINCT coalesce(cluster, '')) FROM applications WHERE stage <> 'draft'",
+        )[0][0]
+    )
+    assert (
+        shown["申报总数"]
+        == query(warehouse, "SELECT count(*) FROM applications WHERE stage <> 'draft'")[0][0]
+    )
     direction = common_value(warehouse, "direction")
     filtered = metrics(open_page(warehouse, monkeypatch, "clusters", {"direction": direction}))
-    assert filtered["申报总数"] == query(warehouse, "SELECT count(*) FROM applications WHERE stage <> 'draft' AND direction = ?", [direction])[0][0]
+    assert (
+        filtered["申报总数"]
+        == query(
+            warehouse,
+            "SELECT count(*) FROM applications WHERE stage <> 'draft' AND direction = ?",
+            [direction],
+        )[0][0]
+    )
     at = open_page(warehouse, monkeypatch, "clusters")
     shown_text = " ".join(str(df.value.to_csv()) for df in at.dataframe)
-    phones = [p for (p,) in query(warehouse, "SELECT contact_phone FROM applications WHERE contact_phone IS NOT NULL")]
-    names = [n for (n,) in query(warehouse, "SELECT contact_name FROM applications WHERE contact_name IS NOT NULL")]
+    phones = [
+        p
+        for (p,) in query(
+            warehouse, "SELECT contact_phone FROM applications WHERE contact_phone IS NOT NULL"
+        )
+    ]
+    names = [
+        n
+        for (n,) in query(
+            warehouse, "SELECT contact_name FROM applications WHERE contact_name IS NOT NULL"
+        )
+    ]
     assert not any(p in shown_text for p in phones)
     assert "联系" not in shown_text and not any(f",{n}," in shown_text for n in names)
 
@@ -101,10 +157,18 @@ def test_shortlist_page(sample_run, monkeypatch):
     warehouse = sample_run["warehouse"]
     shown = metrics(open_page(warehouse, monkeypatch, "shortlist"))
     assert shown["列入名单"] == query(warehouse, "SELECT count(*) FROM shortlist")[0][0]
-    assert shown["未列入的认定申报"] == query(warehouse, "SELECT count(*) FROM shortlist_exclusions")[0][0]
-    city = query(warehouse, "SELECT city FROM shortlist GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+    assert (
+        shown["未列入的认定申报"]
+        == query(warehouse, "SELECT count(*) FROM shortlist_exclusions")[0][0]
+    )
+    city = query(warehouse, "SELECT city FROM shortlist GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[
+        0
+    ][0]
     filtered = metrics(open_page(warehouse, monkeypatch, "shortlist", {"city": city}))
-    assert filtered["列入名单"] == query(warehouse, "SELECT count(*) FROM shortlist WHERE city = ?", [city])[0][0]
+    assert (
+        filtered["列入名单"]
+        == query(warehouse, "SELECT count(*) FROM shortlist WHERE city = ?", [city])[0][0]
+    )
     at = open_page(warehouse, monkeypatch, "shortlist")
     assert at.get("download_button"), "the shortlist can be downloaded from the page"
 
@@ -113,15 +177,33 @@ def test_quality_page_and_drill_down(sample_run, monkeypatch):
     warehouse = sample_run["warehouse"]
     at = open_page(warehouse, monkeypatch, "quality")
     shown = metrics(at)
-    assert shown["未解决问题"] == query(warehouse, "SELECT count(*) FROM dq_issues WHERE status = 'open'")[0][0]
-    assert shown["错误"] == query(warehouse, "SELECT count(*) FROM dq_issues WHERE status = 'open' AND severity = 'error'")[0][0]
-    rule = query(warehouse, "SELECT rule FROM dq_issues GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")[0][0]
+    assert (
+        shown["未解决问题"]
+        == query(warehouse, "SELECT count(*) FROM dq_issues WHERE status = 'open'")[0][0]
+    )
+    assert (
+        shown["错误"]
+        == query(
+            warehouse, "SELECT count(*) FROM dq_issues WHERE status = 'open' AND severity = 'error'"
+        )[0][0]
+    )
+    rule = query(
+        warehouse, "SELECT rule FROM dq_issues GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )[0][0]
     at.selectbox(key="q_rule").select(rule).run()
     records = next(df.value for df in at.dataframe if "问题说明" in df.value.columns)
-    assert sorted(records["记录"]) == sorted(r for (r,) in query(warehouse, "SELECT record_key FROM dq_issues WHERE rule = ?", [rule]))
-    city = query(warehouse, "SELECT city FROM dq_issues WHERE city IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+    assert sorted(records["记录"]) == sorted(
+        r for (r,) in query(warehouse, "SELECT record_key FROM dq_issues WHERE rule = ?", [rule])
+    )
+    city = query(
+        warehouse,
+        "SELECT city FROM dq_issues WHERE city IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+    )[0][0]
     filtered = metrics(open_page(warehouse, monkeypatch, "quality", {"city": city}))
-    assert filtered["未解决问题"] == query(warehouse, "SELECT count(*) FROM dq_issues WHERE city = ?", [city])[0][0]
+    assert (
+        filtered["未解决问题"]
+        == query(warehouse, "SELECT count(*) FROM dq_issues WHERE city = ?", [city])[0][0]
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -11,38 +11,76 @@ from assets.exports.workbook import Sheet, new_workbook, save
 from assets.warehouse import read_frame
 from pipelines.programme import Programme, city_passed
 
-HEADERS = ["序号", "企业名称", "统一社会信用代码", "所属行业", "申报类型", "申报方向", "具体专项条件", "联系人", "联系电话"]
+HEADERS = [
+    "序号",
+    "企业名称",
+    "统一社会信用代码",
+    "所属行业",
+    "申报类型",
+    "申报方向",
+    "具体专项条件",
+    "联系人",
+    "联系电话",
+]
 
 
-def passed_on(conn: duckdb.DuckDBPyConnection, programme: Programme, unit: str | None = None) -> pd.DataFrame:
+def passed_on(
+    conn: duckdb.DuckDBPyConnection, programme: Programme, unit: str | None = None
+) -> pd.DataFrame:
     """Applications the cities passed on: pool entries and info updates at city_confirmed or later,
     certifications at city_recommended or later; in unit order, then by application id."""
     pairs = [(t, s) for t in programme.types for s in city_passed(programme, t)]
     values = ", ".join(f"('{t}', '{s}')" for t, s in pairs)
     order = ", ".join(f"'{u}'" for u in programme.units)
-    frame = read_frame(conn, f"""
+    frame = read_frame(
+        conn,
+        f"""
         SELECT a.* FROM applications a
         JOIN (VALUES {values}) p(application_type, stage) USING (application_type, stage)
         WHERE ? IS NULL OR a.city = ?
-        ORDER BY coalesce(list_position([{order}], a.city), 99), a.city, a.application_id""", [unit, unit])
+        ORDER BY coalesce(list_position([{order}], a.city), 99), a.city, a.application_id""",
+        [unit, unit],
+    )
     return frame
 
 
-def write_summary(conn: duckdb.DuckDBPyConnection, programme: Programme, out: Path | None = None,
-                  unit: str | None = None) -> bytes:
+def write_summary(
+    conn: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    out: Path | None = None,
+    unit: str | None = None,
+) -> bytes:
     """The 附件2-layout workbook; one section per reporting unit, 序号 restarting in each."""
     frame = passed_on(conn, programme, unit)
     workbook = new_workbook()
     scope = f"{unit}" if unit else "河北省"
-    sheet = Sheet(workbook.create_sheet("汇总表"), f"{scope}推荐“领跑者”企业培育及认定申报汇总表", HEADERS,
-                  notes=[f"{programme.year}年度，共{len(frame)}项（入库培育、信息更新为市级已确认入库及以后，认定为市级已推荐及以后）"])
+    sheet = Sheet(
+        workbook.create_sheet("汇总表"),
+        f"{scope}推荐“领跑者”企业培育及认定申报汇总表",
+        HEADERS,
+        notes=[
+            f"{programme.year}年度，共{len(frame)}项（入库培育、信息更新为市级已确认入库及以后，认定为市级已推荐及以后）"
+        ],
+    )
     types = {k: v["label"] for k, v in programme.types.items()}
     for city, rows in frame.groupby("city", sort=False, dropna=False):
         name = city if isinstance(city, str) else "(所属市不明)"
-        sheet.section(f"{name}{'' if name in ('雄安新区', '(所属市不明)') else '市'}（{len(rows)}项）")
+        sheet.section(
+            f"{name}{'' if name in ('雄安新区', '(所属市不明)') else '市'}（{len(rows)}项）"
+        )
         for seq, row in enumerate(rows.itertuples(), start=1):
-            sheet.row([seq, row.company_name, row.credit_code, row.industry, types.get(row.application_type),
-                       programme.directions.get(row.direction, row.direction_raw), row.qualification,
-                       row.contact_name, row.contact_phone])
+            sheet.row(
+                [
+                    seq,
+                    row.company_name,
+                    row.credit_code,
+                    row.industry,
+                    types.get(row.application_type),
+                    programme.directions.get(row.direction, row.direction_raw),
+                    row.qualification,
+                    row.contact_name,
+                    row.contact_phone,
+                ]
+            )
     sheet.finish()
     return save(workbook, out)

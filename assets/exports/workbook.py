@@ -29,7 +29,9 @@ def display_width(value: object) -> int:
 class Sheet:
     """A worksheet written top to bottom: title, optional notes, header, rows and section rows."""
 
-    def __init__(self, sheet: Worksheet, title: str, headers: Sequence[str], notes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, sheet: Worksheet, title: str, headers: Sequence[str], notes: Iterable[str] = ()
+    ) -> None:
         self.sheet, self.headers = sheet, list(headers)
         self.widths = [display_width(h) for h in headers]
         sheet.append([title])
@@ -45,13 +47,17 @@ class Sheet:
             cell = sheet.cell(self.header_row, column)
             cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.freeze_panes = sheet.cell(self.header_row + 1, 1)
+        sheet.freeze_panes = (
+            f"A{self.header_row + 1}"  # a string: creating the cell would shift appends
+        )
 
     def section(self, text: str) -> None:
         """A row naming the group below it (e.g. a reporting unit), merged across the table."""
         self.sheet.append([text])
         row = self.sheet.max_row
-        self.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(self.headers))
+        self.sheet.merge_cells(
+            start_row=row, start_column=1, end_row=row, end_column=len(self.headers)
+        )
         self.sheet.cell(row, 1).font, self.sheet.cell(row, 1).fill = HEADER_FONT, SECTION_FILL
 
     def row(self, values: Sequence[object], number_formats: dict[int, str] | None = None) -> int:
@@ -68,8 +74,15 @@ class Sheet:
         return index
 
     def finish(self) -> None:
+        """Column widths from the content, and a print layout: landscape, one page wide, header repeated."""
         for column, width in enumerate(self.widths, start=1):
-            self.sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 6), 60)
+            self.sheet.column_dimensions[get_column_letter(column)].width = min(
+                max(width + 4, 6), 60
+            )
+        self.sheet.page_setup.orientation = "landscape"
+        self.sheet.page_setup.fitToWidth, self.sheet.page_setup.fitToHeight = 1, 0
+        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        self.sheet.print_title_rows = f"{self.header_row}:{self.header_row}"
 
 
 def _missing(value: object) -> bool:

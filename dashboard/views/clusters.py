@@ -10,7 +10,9 @@ from dashboard.common import number, page
 from dashboard.labels import label_maps, labelled
 
 programme = data.programme()
-head = page("县域特色产业集群概况", "领导：各集群的申报、培育库和推荐认定情况（不含任何联系人信息）。")
+head = page(
+    "县域特色产业集群概况", "领导：各集群的申报、培育库和推荐认定情况（不含任何联系人信息）。"
+)
 if head is None:
     st.stop()
 scope, filters = head
@@ -35,9 +37,16 @@ by_direction = data.counts_by(["cluster", "direction"], scope, filters)
 if by_direction.empty:
     st.info("暂无已提交的申报。")
 else:
-    by_direction["申报方向"] = by_direction["direction"].map(lambda v: labels["direction"].get(v, v))
-    chart = px.bar(by_direction, x="cluster", y="applications", color="申报方向",
-                   labels={"cluster": "所属集群", "applications": "申报数"})
+    by_direction["申报方向"] = by_direction["direction"].map(
+        lambda v: labels["direction"].get(v, v)
+    )
+    chart = px.bar(
+        by_direction,
+        x="cluster",
+        y="applications",
+        color="申报方向",
+        labels={"cluster": "所属集群", "applications": "申报数"},
+    )
     chart.update_layout(height=380, margin={"t": 10, "b": 10})
     st.plotly_chart(chart, width="stretch", key="cluster_direction")
 
@@ -47,17 +56,32 @@ if heat.empty:
     st.info("暂无已提交的申报。")
 else:
     heat["方向"] = heat["direction"].map(lambda v: labels["direction"].get(v, v))
-    grid = heat.pivot_table(index="city", columns="方向", values="applications", aggfunc="sum", fill_value=0)
-    chart = px.imshow(grid, text_auto=True, aspect="auto", color_continuous_scale="Blues",
-                      labels={"x": "申报方向", "y": "所属市", "color": "申报数"})
+    grid = heat.pivot_table(
+        index="city", columns="方向", values="applications", aggfunc="sum", fill_value=0
+    )
+    chart = px.imshow(
+        grid,
+        text_auto=True,
+        aspect="auto",
+        color_continuous_scale="Blues",
+        labels={"x": "申报方向", "y": "所属市", "color": "申报数"},
+    )
     chart.update_layout(height=420, margin={"t": 10, "b": 10})
     st.plotly_chart(chart, width="stretch", key="city_direction")
 
 st.subheader("各集群申报类型")
 by_type = data.counts_by(["cluster", "application_type"], scope, filters)
 if not by_type.empty:
-    by_type["申报类型"] = by_type["application_type"].map(lambda v: labels["application_type"].get(v, v))
-    chart = px.bar(by_type, x="cluster", y="applications", color="申报类型", labels={"cluster": "所属集群", "applications": "申报数"})
+    by_type["申报类型"] = by_type["application_type"].map(
+        lambda v: labels["application_type"].get(v, v)
+    )
+    chart = px.bar(
+        by_type,
+        x="cluster",
+        y="applications",
+        color="申报类型",
+        labels={"cluster": "所属集群", "applications": "申报数"},
+    )
     chart.update_layout(height=340, margin={"t": 10, "b": 10})
     st.plotly_chart(chart, width="stretch", key="cluster_type")
 
@@ -72,5 +96,10 @@ st.subheader("无申报的集群")
 if idle.empty:
     st.success("名单中的每个集群都有申报。")
 else:
-    st.dataframe(idle.rename(columns={"cluster": "集群名称", "county": "所属县（市、区）", "city": "所属市"}),
-                 hide_index=True, key="idle_clusters")
+    st.dataframe(
+        idle.rename(
+            columns={"cluster": "集群名称", "county": "所属县（市、区）", "city": "所属市"}
+        ),
+        hide_index=True,
+        key="idle_clusters",
+    )

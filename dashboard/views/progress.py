@@ -14,14 +14,21 @@ from dashboard.common import number, page
 from dashboard.labels import label_maps, labelled
 
 programme = data.programme()
-head = page("“领跑者”企业申报总览", "省级工作人员：各市、各集群、各方向、各环节的进度，对照申报窗口和截止时间。")
+head = page(
+    "“领跑者”企业申报总览",
+    "省级工作人员：各市、各集群、各方向、各环节的进度，对照申报窗口和截止时间。",
+)
 if head is None:
     st.stop()
 scope, filters = head
 labels = label_maps(programme)
 
 by_type = data.counts_by(["application_type"], scope, filters)
-per_type = dict(zip(by_type["application_type"], by_type["applications"], strict=True)) if len(by_type) else {}
+per_type = (
+    dict(zip(by_type["application_type"], by_type["applications"], strict=True))
+    if len(by_type)
+    else {}
+)
 columns = st.columns(4)
 for column, (type_id, spec) in zip(columns, programme.types.items(), strict=False):
     column.metric(spec["label"], number(per_type.get(type_id, 0)))
@@ -29,9 +36,18 @@ columns[3].metric("草稿（未提交）", number(data.drafts(scope, filters)))
 
 buckets = data.stage_buckets(scope, filters)
 columns = st.columns(6)
-for column, (key, label) in zip(columns, [("submitted", "已提交"), ("county_pending", "待县级审核"),
-                                          ("city_pending", "待市级审核"), ("city_confirmed", "市级已确认入库"),
-                                          ("recommended", "市级已推荐及以后"), ("certified", "已认定")], strict=True):
+for column, (key, label) in zip(
+    columns,
+    [
+        ("submitted", "已提交"),
+        ("county_pending", "待县级审核"),
+        ("city_pending", "待市级审核"),
+        ("city_confirmed", "市级已确认入库"),
+        ("recommended", "市级已推荐及以后"),
+        ("certified", "已认定"),
+    ],
+    strict=True,
+):
     column.metric(label, number(buckets[key]))
 if buckets["returned"]:
     st.caption(f"另有县级退回或市级未通过 {number(buckets['returned'])} 项。")
@@ -49,20 +65,54 @@ with right:
     if daily.empty:
         st.info("暂无已提交的申报。")
     else:
-        daily["申报类型"] = daily["application_type"].map(lambda v: labels["application_type"].get(v, v))
-        chart = px.bar(daily, x="day", y="applications", color="申报类型", labels={"day": "提交日期", "applications": "申报数"})
-        for type_id, colour in zip(programme.types, ["#1f77b4", "#ff7f0e", "#2ca02c"], strict=False):
+        daily["申报类型"] = daily["application_type"].map(
+            lambda v: labels["application_type"].get(v, v)
+        )
+        chart = px.bar(
+            daily,
+            x="day",
+            y="applications",
+            color="申报类型",
+            labels={"day": "提交日期", "applications": "申报数"},
+        )
+        for type_id, colour in zip(
+            programme.types, ["#1f77b4", "#ff7f0e", "#2ca02c"], strict=False
+        ):
             start, end = programme.window(type_id)
-            chart.add_vrect(x0=pd.Timestamp(start) - pd.Timedelta(hours=12), x1=pd.Timestamp(end) + pd.Timedelta(hours=12),
-                            fillcolor=colour, opacity=0.07, line_width=0)
+            chart.add_vrect(
+                x0=pd.Timestamp(start) - pd.Timedelta(hours=12),
+                x1=pd.Timestamp(end) + pd.Timedelta(hours=12),
+                fillcolor=colour,
+                opacity=0.07,
+                line_width=0,
+            )
         due = pd.Timestamp(programme.city_tables_due) + pd.Timedelta(hours=12)
-        chart.add_shape(type="line", x0=due, x1=due, y0=0, y1=1, yref="paper", line={"color": "#d62728", "dash": "dash"})
-        chart.add_annotation(x=due, y=1, yref="paper", text="市级汇总表截止", showarrow=False, font={"color": "#d62728"})
+        chart.add_shape(
+            type="line",
+            x0=due,
+            x1=due,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": "#d62728", "dash": "dash"},
+        )
+        chart.add_annotation(
+            x=due,
+            y=1,
+            yref="paper",
+            text="市级汇总表截止",
+            showarrow=False,
+            font={"color": "#d62728"},
+        )
         chart.update_layout(height=320, margin={"t": 20, "b": 10, "l": 10, "r": 10}, bargap=0.2)
         st.plotly_chart(chart, width="stretch", key="daily")
-        windows = "；".join(f"{spec['label']} {programme.window(t)[0]:%m-%d}至{programme.window(t)[1]:%m-%d}"
-                           for t, spec in programme.types.items())
-        st.caption(f"阴影为申报窗口（{windows}），红线为市级汇总表截止日 {programme.city_tables_due:%m-%d}。")
+        windows = "；".join(
+            f"{spec['label']} {programme.window(t)[0]:%m-%d}至{programme.window(t)[1]:%m-%d}"
+            for t, spec in programme.types.items()
+        )
+        st.caption(
+            f"阴影为申报窗口（{windows}），红线为市级汇总表截止日 {programme.city_tables_due:%m-%d}。"
+        )
 
 st.subheader("各市 × 申报类型 × 当前环节")
 matrix = data.counts_by(["city", "application_type", "stage"], scope, filters)
@@ -70,9 +120,17 @@ if matrix.empty:
     st.info("暂无已提交的申报。")
 else:
     order = [s["id"] for s in programme.stages]
-    matrix["stage"] = pd.Categorical(matrix["stage"], categories=order + ["(空或无效)"], ordered=True)
-    table = matrix.pivot_table(index=["city", "application_type"], columns="stage", values="applications",
-                               aggfunc="sum", fill_value=0, observed=True)
+    matrix["stage"] = pd.Categorical(
+        matrix["stage"], categories=order + ["(空或无效)"], ordered=True
+    )
+    table = matrix.pivot_table(
+        index=["city", "application_type"],
+        columns="stage",
+        values="applications",
+        aggfunc="sum",
+        fill_value=0,
+        observed=True,
+    )
     table["合计"] = table.sum(axis=1)
     table = table.reset_index()
     table.columns = [labels["stage"].get(c, c) for c in table.columns]
@@ -81,7 +139,9 @@ else:
 st.subheader(f"市级汇总表（附件2）收到情况　截止 {programme.city_tables_due:%Y-%m-%d}")
 arrivals = data.city_table_arrivals(scope)
 as_of = data.as_of()
-due_end = pd.Timestamp(dt.datetime.combine(programme.city_tables_due, dt.time(23, 59, 59))).tz_localize(programme.timezone)
+due_end = pd.Timestamp(
+    dt.datetime.combine(programme.city_tables_due, dt.time(23, 59, 59))
+).tz_localize(programme.timezone)
 
 
 def arrival_state(row: pd.Series) -> str:
@@ -91,30 +151,51 @@ def arrival_state(row: pd.Series) -> str:
 
 
 arrivals["状态"] = arrivals.apply(arrival_state, axis=1)
-arrivals["收到时间"] = arrivals["arrived_at"].map(lambda t: "" if t is None or pd.isna(t) else f"{t:%Y-%m-%d %H:%M}")
+arrivals["收到时间"] = arrivals["arrived_at"].map(
+    lambda t: "" if t is None or pd.isna(t) else f"{t:%Y-%m-%d %H:%M}"
+)
 received = int((arrivals["状态"].isin(["已收到", "逾期提交"])).sum())
 st.metric("已收到", f"{received} / {len(arrivals)}")
-st.dataframe(arrivals.rename(columns={"unit": "报送单位", "files": "文件", "rows": "申报行数"})[
-    ["报送单位", "状态", "收到时间", "申报行数", "文件"]], hide_index=True, key="arrivals")
+st.dataframe(
+    arrivals.rename(columns={"unit": "报送单位", "files": "文件", "rows": "申报行数"})[
+        ["报送单位", "状态", "收到时间", "申报行数", "文件"]
+    ],
+    hide_index=True,
+    key="arrivals",
+)
 unreadable = data.unreadable_city_files()
 if len(unreadable):
-    st.warning("以下汇总表文件无法读取：" + "；".join(f"{r.source_file}（{r.reason}）" for r in unreadable.itertuples()))
+    st.warning(
+        "以下汇总表文件无法读取："
+        + "；".join(f"{r.source_file}（{r.reason}）" for r in unreadable.itertuples())
+    )
 
 st.subheader("等待最久的申报")
 left, right = st.columns(2)
-for column, stage, title in ((left, "submitted", "待县级审核"), (right, "county_verified", "待市级审核")):
+for column, stage, title in (
+    (left, "submitted", "待县级审核"),
+    (right, "county_verified", "待市级审核"),
+):
     with column:
         st.markdown(f"**{title}**")
         waiting = data.longest_waiting(scope, filters, stage)
         if waiting.empty:
             st.info(f"没有{title}的申报。")
         else:
-            waiting["since"] = waiting["since"].map(lambda t: f"{pd.Timestamp(t).tz_convert(programme.timezone):%m-%d %H:%M}")
-            shown = waiting[["application_id", "company_name", "city", "application_type", "days", "since"]]
+            waiting["since"] = waiting["since"].map(
+                lambda t: f"{pd.Timestamp(t).tz_convert(programme.timezone):%m-%d %H:%M}"
+            )
+            shown = waiting[
+                ["application_id", "company_name", "city", "application_type", "days", "since"]
+            ]
             st.dataframe(labelled(shown, programme), hide_index=True, key=f"waiting_{stage}")
 
 with st.expander("按市、集群、方向的申报数"):
-    for dimension, heading in (("city", "各市申报数"), ("cluster", "各集群申报数"), ("direction", "各申报方向申报数")):
+    for dimension, heading in (
+        ("city", "各市申报数"),
+        ("cluster", "各集群申报数"),
+        ("direction", "各申报方向申报数"),
+    ):
         counts = labelled(data.application_counts(dimension, scope, filters), programme)
         st.markdown(f"**{heading}**")
         if counts.empty:

@@ -13,7 +13,9 @@ from dashboard.common import number, page
 from dashboard.labels import SEVERITY_LABELS, labelled
 
 programme = data.programme()
-head = page("数据质量", "省级工作人员与数据管理员：未解决的问题，按市、规则和级别，可查看每条记录。")
+head = page(
+    "数据质量", "省级工作人员与数据管理员：未解决的问题，按市、规则和级别，可查看每条记录。"
+)
 if head is None:
     st.stop()
 scope, filters = head
@@ -21,24 +23,44 @@ scope, filters = head
 open_issues = data.issues(scope, filters)
 columns = st.columns(3)
 columns[0].metric("未解决问题", number(len(open_issues)))
-columns[1].metric("错误", number((open_issues["severity"] == "error").sum() if len(open_issues) else 0))
-columns[2].metric("警告", number((open_issues["severity"] == "warning").sum() if len(open_issues) else 0))
-if filters.active() and any(getattr(filters, c) for c in ("cluster", "direction", "application_type", "stage")):
+columns[1].metric(
+    "错误", number((open_issues["severity"] == "error").sum() if len(open_issues) else 0)
+)
+columns[2].metric(
+    "警告", number((open_issues["severity"] == "warning").sum() if len(open_issues) else 0)
+)
+if filters.active() and any(
+    getattr(filters, c) for c in ("cluster", "direction", "application_type", "stage")
+):
     st.caption("已按集群、方向、类型或环节筛选：只显示平台申报上的问题。")
 
 if open_issues.empty:
     st.success("没有未解决的问题。")
 else:
-    severity = st.radio("级别", ["all", "error", "warning"], horizontal=True, key="q_severity",
-                        format_func=lambda v: {"all": "全部", **SEVERITY_LABELS}[v])
+    severity = st.radio(
+        "级别",
+        ["all", "error", "warning"],
+        horizontal=True,
+        key="q_severity",
+        format_func=lambda v: {"all": "全部", **SEVERITY_LABELS}[v],
+    )
     shown = open_issues if severity == "all" else open_issues[open_issues["severity"] == severity]
-    shown = shown.assign(规则=shown["rule"].map(lambda r: f"{RULES[r].name}（{r}）"),
-                         所属市=shown["city"].fillna("(不明)"))
-    matrix = shown.pivot_table(index="规则", columns="所属市", values="issue_id", aggfunc="count", fill_value=0)
+    shown = shown.assign(
+        规则=shown["rule"].map(lambda r: f"{RULES[r].name}（{r}）"),
+        所属市=shown["city"].fillna("(不明)"),
+    )
+    matrix = shown.pivot_table(
+        index="规则", columns="所属市", values="issue_id", aggfunc="count", fill_value=0
+    )
     st.subheader("规则 × 各市")
     if not matrix.empty:
-        chart = px.imshow(matrix, text_auto=True, aspect="auto", color_continuous_scale="Reds",
-                          labels={"x": "所属市", "y": "规则", "color": "问题数"})
+        chart = px.imshow(
+            matrix,
+            text_auto=True,
+            aspect="auto",
+            color_continuous_scale="Reds",
+            labels={"x": "所属市", "y": "规则", "color": "问题数"},
+        )
         chart.update_layout(height=max(300, 28 * len(matrix) + 150), margin={"t": 10, "b": 10})
         st.plotly_chart(chart, width="stretch", key="issue_matrix")
         st.dataframe(matrix.reset_index(), hide_index=True, key="issue_table")
@@ -46,30 +68,50 @@ else:
     st.subheader("查看记录")
     left, right = st.columns(2)
     rules = sorted(shown["rule"].unique())
-    rule = left.selectbox("规则", ["all", *rules], key="q_rule",
-                          format_func=lambda r: "全部" if r == "all" else f"{RULES[r].name}（{r}）")
+    rule = left.selectbox(
+        "规则",
+        ["all", *rules],
+        key="q_rule",
+        format_func=lambda r: "全部" if r == "all" else f"{RULES[r].name}（{r}）",
+    )
     cities = sorted(shown["所属市"].unique())
-    city = right.selectbox("所属市", ["all", *cities], key="q_city", format_func=lambda c: "全部" if c == "all" else c)
+    city = right.selectbox(
+        "所属市", ["all", *cities], key="q_city", format_func=lambda c: "全部" if c == "all" else c
+    )
     records = shown
     if rule != "all":
         records = records[records["rule"] == rule]
     if city != "all":
         records = records[records["所属市"] == city]
     st.caption(f"{number(len(records))} 条")
-    st.dataframe(labelled(records[["record_key", "source", "severity", "rule", "detail", "suggested_fix"]].fillna(""), programme),
-                 hide_index=True, key="issue_records")
+    st.dataframe(
+        labelled(
+            records[["record_key", "source", "severity", "rule", "detail", "suggested_fix"]].fillna(
+                ""
+            ),
+            programme,
+        ),
+        hide_index=True,
+        key="issue_records",
+    )
 
 st.subheader("Great Expectations 数据文档")
 docs = data.data_docs_dir()
 if docs is None:
     st.info("尚未生成数据文档：运行 `lingpao run` 后生成。")
 else:
-    st.markdown(f"每次运行后生成于服务器目录 `{docs}`（离线可用，可直接用浏览器打开 `index.html`）。")
+    st.markdown(
+        f"每次运行后生成于服务器目录 `{docs}`（离线可用，可直接用浏览器打开 `index.html`）。"
+    )
     pages = sorted(docs.rglob("*.html"), key=lambda p: (p.name != "index.html", str(p)))
-    choice = st.selectbox("在此查看", pages, key="q_docs", format_func=lambda p: str(p.relative_to(docs)))
+    choice = st.selectbox(
+        "在此查看", pages, key="q_docs", format_func=lambda p: str(p.relative_to(docs))
+    )
     html = choice.read_text(encoding="utf-8")
     css = (docs / "static" / "styles" / "lingpao_offline.css").read_text(encoding="utf-8")
-    html = re.sub(r'<link rel="stylesheet" href="[^"]*lingpao_offline.css">', f"<style>{css}</style>", html)
+    html = re.sub(
+        r'<link rel="stylesheet" href="[^"]*lingpao_offline.css">', f"<style>{css}</style>", html
+    )
     # shown inline without scripts: the page holds values read from inbox files
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S | re.I)
     html = re.sub(r"\son\w+\s*=\s*(\"[^\"]*\"|'[^']*')", "", html, flags=re.I)

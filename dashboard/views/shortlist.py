@@ -11,7 +11,10 @@ from dashboard.common import number, page
 from dashboard.labels import labelled
 
 programme = data.programme()
-head = page("“领跑者”企业认定专家评审名单", "评审组织者：市级推荐、无未解决错误、佐证齐全的认定申报，按方向排名。")
+head = page(
+    "“领跑者”企业认定专家评审名单",
+    "评审组织者：市级推荐、无未解决错误、佐证齐全的认定申报，按方向排名。",
+)
 if head is None:
     st.stop()
 scope, filters = head
@@ -23,37 +26,86 @@ columns[0].metric("列入名单", number(len(ranked)))
 columns[1].metric("未列入的认定申报", number(len(excluded)))
 columns[2].metric("涉及方向", number(ranked["direction"].nunique() if len(ranked) else 0))
 weights = "，".join(f"{name} {weight:g}" for name, weight in programme.shortlist_weights.items())
-st.caption(f"综合得分 = 各项（研发强度、营收年均增长率、利润、税金）在本方向内按最小-最大归一后的加权和 × 100；权重：{weights}。")
+st.caption(
+    f"综合得分 = 各项（研发强度、营收年均增长率、利润、税金）在本方向内按最小-最大归一后的加权和 × 100；权重：{weights}。"
+)
 
-SHOWN = ["rank_in_direction", "application_id", "company_name", "credit_code", "city", "cluster", "score",
-         "rnd_intensity", "revenue_growth", "profit", "taxes", "revenue_3y_ago", "revenue_2y_ago",
-         "revenue_last_year", "rnd_last_year", "employees", "evidence_uploaded"]
-FORMATS = {"综合得分": st.column_config.NumberColumn(format="%.2f"),
-           "研发强度": st.column_config.NumberColumn(format="percent"),
-           "营收年均增长率": st.column_config.NumberColumn(format="percent"),
-           **{label: st.column_config.NumberColumn(format="localized") for label in
-              ("利润（万元）", "上缴税金（万元）", "营业收入前三年（万元）", "营业收入前两年（万元）", "营业收入上年（万元）",
-               "研发费用上年（万元）", "从业人员数")}}
+SHOWN = [
+    "rank_in_direction",
+    "application_id",
+    "company_name",
+    "credit_code",
+    "city",
+    "cluster",
+    "score",
+    "rnd_intensity",
+    "revenue_growth",
+    "profit",
+    "taxes",
+    "revenue_3y_ago",
+    "revenue_2y_ago",
+    "revenue_last_year",
+    "rnd_last_year",
+    "employees",
+    "evidence_uploaded",
+]
+FORMATS = {
+    "综合得分": st.column_config.NumberColumn(format="%.2f"),
+    "研发强度": st.column_config.NumberColumn(format="percent"),
+    "营收年均增长率": st.column_config.NumberColumn(format="percent"),
+    **{
+        label: st.column_config.NumberColumn(format="localized")
+        for label in (
+            "利润（万元）",
+            "上缴税金（万元）",
+            "营业收入前三年（万元）",
+            "营业收入前两年（万元）",
+            "营业收入上年（万元）",
+            "研发费用上年（万元）",
+            "从业人员数",
+        )
+    },
+}
 
 if ranked.empty:
     st.info("名单为空：尚无市级推荐、且无未解决错误和佐证缺失的认定申报。")
 else:
     directions = [d for d in programme.directions if d in set(ranked["direction"])]
-    for tab, direction in zip(st.tabs([programme.directions[d] for d in directions]), directions, strict=True):
+    for tab, direction in zip(
+        st.tabs([programme.directions[d] for d in directions]), directions, strict=True
+    ):
         with tab:
             rows = ranked[ranked["direction"] == direction][SHOWN]
-            st.dataframe(labelled(rows, programme), hide_index=True, column_config=FORMATS, key=f"shortlist_{direction}")
+            st.dataframe(
+                labelled(rows, programme),
+                hide_index=True,
+                column_config=FORMATS,
+                key=f"shortlist_{direction}",
+            )
 
 st.subheader("未列入名单的认定申报")
 if excluded.empty:
     st.success("所有认定申报均已列入名单。")
 else:
-    st.dataframe(labelled(excluded[["application_id", "company_name", "city", "direction", "stage", "reason_text"]],
-                          programme), hide_index=True, key="exclusions")
+    st.dataframe(
+        labelled(
+            excluded[
+                ["application_id", "company_name", "city", "direction", "stage", "reason_text"]
+            ],
+            programme,
+        ),
+        hide_index=True,
+        key="exclusions",
+    )
 
 database = data.database_file()
 if database is not None and data.has("shortlist"):
     with connect_read_only(database) as conn:
         workbook = write_shortlist(conn, programme, unit=scope.unit)
-    st.download_button("下载专家评审名单（Excel）", workbook, file_name=f"专家评审名单_{programme.year}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_shortlist")
+    st.download_button(
+        "下载专家评审名单（Excel）",
+        workbook,
+        file_name=f"专家评审名单_{programme.year}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="download_shortlist",
+    )

@@ -63,8 +63,10 @@ SNAPSHOTS = [  # (file name, export time, how far along its path each applicatio
 ]
 CORRUPT_SNAPSHOT = "平台导出_20230730.xlsx"
 CITY_ARRIVALS = {  # when each office's table reached the province (file modification time)
-    "石家庄": dt.datetime(2023, 7, 28, 10, 5, tzinfo=TZ), "唐山": dt.datetime(2023, 7, 30, 17, 40, tzinfo=TZ),
-    "邢台": dt.datetime(2023, 7, 30, 9, 12, tzinfo=TZ), "沧州": dt.datetime(2023, 7, 31, 11, 20, tzinfo=TZ),
+    "石家庄": dt.datetime(2023, 7, 28, 10, 5, tzinfo=TZ),
+    "唐山": dt.datetime(2023, 7, 30, 17, 40, tzinfo=TZ),
+    "邢台": dt.datetime(2023, 7, 30, 9, 12, tzinfo=TZ),
+    "沧州": dt.datetime(2023, 7, 31, 11, 20, tzinfo=TZ),
 }
 CITY_FORMATS = {  # unit -> how its office sends the table
     "石家庄": "xlsx",
