@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+from collections import Counter
 from pathlib import Path
 
 from pipelines.programme import Programme, city_passed
@@ -212,14 +213,14 @@ def plan_city_rows(factory: Factory, planted: Planted) -> dict[str, list[dict]]:
         if app.final_stage in city_passed(programme, app.application_type):
             row = {"app": app, "cells": city_cells(rng, programme, app), "rules": []}
             by_unit.setdefault(app.city, []).append(row)
-    codes = [a.credit_code for a in factory.apps]
+    codes = Counter(a.credit_code for a in factory.apps)
     clean = [
         r
         for rows in by_unit.values()
         for r in rows
         if r["app"].application_id not in planted.touched
         and r["app"].application_type != "info_update"
-        and codes.count(r["app"].credit_code) == 1
+        and codes[r["app"].credit_code] == 1
     ]
     rng.shuffle(clean)
     pick = iter(clean)

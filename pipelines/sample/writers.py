@@ -71,8 +71,9 @@ def write_docx(path: Path, title: str, rows: Grid, before: list[str] = ()) -> No
     for line in before:
         document.add_paragraph(line)
     width = max(len(r) for r in rows)
-    table = document.add_table(rows=len(rows), cols=width)
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.cell(r, c).text = "" if value is None else str(value)
+    table = document.add_table(rows=0, cols=width)
+    for row in rows:  # row by row: table.cell(r, c) rebuilds the whole grid on every call
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=False):
+            cell.text = "" if value is None else str(value)
     document.save(str(path))
