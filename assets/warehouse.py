@@ -46,6 +46,8 @@ _APPLICATION = {
     **{f"{name}_raw": "VARCHAR" for name in RAW_KEPT},
     **_SOURCE,
 }
+# Rows a steward corrected: JSON of field -> the value the correction replaced, and the correction ids.
+_CORRECTED = {"corrected_from": "VARCHAR", "correction_ids": "INTEGER[]"}
 
 TABLES: dict[str, dict[str, str]] = {
     "inbox_files": {
@@ -64,7 +66,7 @@ TABLES: dict[str, dict[str, str]] = {
         "unmapped_headers": "VARCHAR",
     },
     "platform_rows": {**_APPLICATION},
-    "applications": {**_APPLICATION, "snapshot_count": "INTEGER"},
+    "applications": {**_APPLICATION, "snapshot_count": "INTEGER", **_CORRECTED},
     "stage_history": {
         "application_id": "VARCHAR",
         "stage": "VARCHAR",
@@ -88,6 +90,15 @@ TABLES: dict[str, dict[str, str]] = {
         "application_type_raw": "VARCHAR",
         "direction_raw": "VARCHAR",
         "contact_phone_raw": "VARCHAR",
+        **_CORRECTED,
+    },
+    "correction_outcomes": {
+        "correction_id": "INTEGER",
+        "source": "VARCHAR",
+        "record_key": "VARCHAR",
+        "field": "VARCHAR",
+        "applied": "BOOLEAN",
+        "note": "VARCHAR",
     },
     "pool_members": {
         "credit_code": "VARCHAR",
@@ -145,6 +156,10 @@ TABLES: dict[str, dict[str, str]] = {
         **_SOURCE,
         "field": "VARCHAR",
         "value": "VARCHAR",
+        "decision": "VARCHAR",
+        "decided_by": "VARCHAR",
+        "decided_at": "VARCHAR",
+        "decision_reason": "VARCHAR",
     },
 }
 

@@ -8,18 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines import cli_corrections, cli_export
+from pipelines.cli_common import CommandError, add_location_options
 from pipelines.programme import PROJECT_ROOT
-
-
-class CommandError(Exception):
-    """A failure to report to the user in one line, without a traceback."""
-
-
-def add_location_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--inbox", help="inbox folder (default: $LINGPAO_INBOX or data/inbox)")
-    parser.add_argument(
-        "--warehouse", help="warehouse file (default: $LINGPAO_WAREHOUSE or data/warehouse.duckdb)"
-    )
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -44,35 +35,6 @@ def command_sample(args: argparse.Namespace) -> int:
 
     key = write_sample(Path(args.out), seed=args.seed, applications=args.applications)
     print(f"sample inbox written to {args.out}: {key['counts']}")
-    return 0
-
-
-def command_export(args: argparse.Namespace) -> int:
-    from assets.exports.shortlist import write_shortlist
-    from assets.exports.summary import write_summary
-    from assets.publish import readable_database
-    from assets.warehouse import connect_read_only
-    from pipelines.programme import load_programme
-    from pipelines.resources import warehouse_path
-
-    database = readable_database(warehouse_path(args.warehouse))
-    if database is None:
-        raise CommandError(
-            f"数据仓库不存在，请先运行 lingpao run (no warehouse): {warehouse_path(args.warehouse)}"
-        )
-    programme = load_programme()
-    if args.city and programme.unit_of(args.city) is None:
-        raise CommandError(
-            f"未知的所属市 (unknown unit) “{args.city}”；可选：{'、'.join(programme.units)}"
-        )
-    unit = programme.unit_of(args.city) if args.city else None
-    writer = {"summary": write_summary, "shortlist": write_shortlist}[args.what]
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        raise CommandError(f"输出文件应为 .xlsx (output must be .xlsx): {out}")
-    with connect_read_only(database) as conn:
-        writer(conn, programme, out, unit=unit)
-    print(f"written {out}")
     return 0
 
 
@@ -128,17 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--address", default="localhost")
     dashboard.set_defaults(handler=command_dashboard)
 
-    export = commands.add_parser(
-        "export",
-        help="write a workbook: summary (附件2) or shortlist",
-        description="Write the province summary in the 附件2 layout (what the cities passed on, "
-        "grouped by unit) or the expert shortlist (one sheet per direction, no contact data).",
-    )
-    export.add_argument("what", choices=["summary", "shortlist"])
-    export.add_argument("--out", required=True, help="the .xlsx file to write")
-    export.add_argument("--city", help="only this reporting unit (e.g. 石家庄)")
-    add_location_options(export)
-    export.set_defaults(handler=command_export)
+    cli_export.add_parser(commands)
+    cli_corrections.add_parser(commands)
 
     sample = commands.add_parser(
         "sample",

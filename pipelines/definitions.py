@@ -11,6 +11,7 @@ from assets.marts.shortlist import shortlist, shortlist_exclusions
 from assets.publish import serving_warehouse
 from assets.quality.issues import dq_issues
 from pipelines.resources import make_resources
+from pipelines.sensors import build_recheck_sensor
 
 ALL_ASSETS = [
     platform_rows,
@@ -32,6 +33,7 @@ def build_definitions(inbox: str | None = None, warehouse: str | None = None) ->
     return dg.Definitions(
         assets=ALL_ASSETS,
         jobs=[everything],
+        sensors=[build_recheck_sensor(everything, inbox, warehouse)],
         resources=make_resources(inbox, warehouse),
         executor=dg.in_process_executor,  # DuckDB takes one writer: steps run one after another
     )

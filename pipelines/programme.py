@@ -39,6 +39,10 @@ class Programme:
         return dt.date.fromisoformat(self.raw["city_tables_due"])
 
     @property
+    def feedback_due(self) -> dt.date:
+        return dt.date.fromisoformat(self.raw.get("feedback_due", self.raw["city_tables_due"]))
+
+    @property
     def hebei_prefix(self) -> str:
         return self.raw.get("hebei_division_prefix", "13")
 

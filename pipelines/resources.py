@@ -43,14 +43,35 @@ class InboxResource(dg.ConfigurableResource):
         return load_programme(self.year)
 
 
+class CorrectionsResource(dg.ConfigurableResource):
+    """The append-only store of the stewards' corrections and decisions (never rebuilt by a run)."""
+
+    path: str
+
+    def store(self):
+        from assets.corrections.store import CorrectionStore
+
+        return CorrectionStore(Path(self.path))
+
+
 def make_resources(inbox: str | None = None, warehouse: str | None = None) -> dict:
     """The resources of a run; paths default to the environment, then the contract defaults."""
+    from assets.corrections.store import store_path
+
     target = warehouse_path(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
     return {
         "inbox": InboxResource(path=str(inbox_path(inbox))),
         "warehouse": DuckDBResource(database=str(target)),
+        "corrections": CorrectionsResource(path=str(store_path(target))),
     }
 
 
-__all__ = ["PROJECT_ROOT", "InboxResource", "inbox_path", "make_resources", "warehouse_path"]
+__all__ = [
+    "PROJECT_ROOT",
+    "CorrectionsResource",
+    "InboxResource",
+    "inbox_path",
+    "make_resources",
+    "warehouse_path",
+]

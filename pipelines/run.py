@@ -10,6 +10,7 @@ import duckdb
 
 from pipelines.definitions import ALL_ASSETS
 from pipelines.resources import make_resources, warehouse_path
+from pipelines.runlock import run_lock
 
 SUMMARY_TABLES = [
     "applications",
@@ -35,6 +36,8 @@ class RunSummary:
     issues: list[tuple] = field(default_factory=list)  # (rule, severity, count)
     unreadable: list[tuple] = field(default_factory=list)  # (file, reason)
     data_docs: str | None = None
+    settled: dict[str, int] = field(default_factory=dict)  # fixed / waived issue counts
+    corrections: dict[str, int] = field(default_factory=dict)  # applied / superseded
 
     def lines(self) -> list[str]:
         out = [
@@ -47,10 +50,19 @@ class RunSummary:
         if self.tables:
             out.append("表 tables: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
         if self.issues:
-            out.append("问题 issues (rule, severity, count):")
+            out.append("未解决问题 open issues (rule, severity, count):")
             out += [f"  {rule:<28} {severity:<8} {count}" for rule, severity, count in self.issues]
         else:
-            out.append("问题 issues: none")
+            out.append("未解决问题 open issues: none")
+        if self.settled:
+            out.append(
+                "已处理 settled: " + ", ".join(f"{k} {v}" for k, v in sorted(self.settled.items()))
+            )
+        if self.corrections:
+            out.append(
+                "更正 corrections: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.corrections.items()))
+            )
         if self.data_docs:
             out.append(f"数据质量报告 Data Docs: {self.data_docs}")
         return out
@@ -79,9 +91,21 @@ def summarise(warehouse: Path, success: bool, failure: str | None = None) -> Run
                 summary.tables[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         if "dq_issues" in present:
             summary.issues = conn.execute(
-                "SELECT rule, severity, count(*) FROM dq_issues GROUP BY ALL "
+                "SELECT rule, severity, count(*) FROM dq_issues WHERE status = 'open' GROUP BY ALL "
                 "ORDER BY severity, count(*) DESC, rule"
             ).fetchall()
+            summary.settled = dict(
+                conn.execute(
+                    "SELECT status, count(*) FROM dq_issues WHERE status <> 'open' GROUP BY 1"
+                ).fetchall()
+            )
+        if "correction_outcomes" in present:
+            summary.corrections = dict(
+                conn.execute(
+                    "SELECT CASE WHEN applied THEN 'applied' ELSE 'superseded' END, count(*) "
+                    "FROM correction_outcomes GROUP BY 1"
+                ).fetchall()
+            )
     return summary
 
 
@@ -99,14 +123,18 @@ def failure_text(result) -> str:
 
 
 def run_pipeline(inbox: str | None = None, warehouse: str | None = None) -> RunSummary:
-    """Materialise every asset once without a server; failures of records are data, not errors."""
+    """Materialise every asset once without a server; failures of records are data, not errors.
+
+    Runs on one warehouse take turns (a run lock beside it); the dashboard is not blocked, as it
+    reads the serving copy that each run replaces atomically at its end."""
     resources = make_resources(inbox, warehouse)
-    result = dg.materialize(
-        ALL_ASSETS,
-        resources=resources,
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        run_config=QUIET,
-    )
+    with run_lock(warehouse_path(warehouse)):
+        result = dg.materialize(
+            ALL_ASSETS,
+            resources=resources,
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+            run_config=QUIET,
+        )
     failure = None if result.success else failure_text(result)
     return summarise(warehouse_path(warehouse), result.success, failure)

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from assets.corrections.outcomes import correct, record_outcomes
 from assets.ingest.files import file_record, record_files
 from assets.ingest.headers import find_header, records_below
 from assets.ingest.inbox import list_files
@@ -14,7 +15,7 @@ from assets.ingest.readers import Sheet, UnreadableFile, read_sheets
 from assets.materialize import table_result
 from assets.warehouse import open_warehouse, replace_table
 from pipelines.programme import Programme
-from pipelines.resources import InboxResource
+from pipelines.resources import CorrectionsResource, InboxResource
 from pipelines.text import fold, is_ellipsis
 
 NOT_A_COMPANY = {"合计", "小计", "总计"}
@@ -117,12 +118,22 @@ def read_city_inbox(inbox, programme: Programme) -> tuple[pd.DataFrame, list[dic
 
 
 @dg.asset(group_name="ingest", kinds={"duckdb"})
-def city_submissions(inbox: InboxResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Every application row of every city summary table (附件2) in inbox/cities."""
-    rows, records = read_city_inbox(inbox.root, inbox.programme())
+def city_submissions(
+    inbox: InboxResource, warehouse: DuckDBResource, corrections: CorrectionsResource
+) -> dg.MaterializeResult:
+    """Every application row of every city summary table (附件2) in inbox/cities, corrected."""
+    programme = inbox.programme()
+    rows, records = read_city_inbox(inbox.root, programme)
+    keys = (
+        rows["source_file"] + ":" + rows["source_row"].astype(str)
+        if len(rows)
+        else pd.Series(dtype=str)
+    )
+    rows, outcomes = correct(rows, corrections.store().corrections(), "city_table", keys, programme)
     with open_warehouse(warehouse) as conn:
         count = replace_table(conn, "city_submissions", rows)
         record_files(conn, "cities", records)
+        record_outcomes(conn, "city_table", outcomes)
         return table_result(
             conn,
             "city_submissions",

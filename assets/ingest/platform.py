@@ -6,15 +6,16 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from assets.corrections.outcomes import correct, record_outcomes
 from assets.ingest.files import file_record, record_files
 from assets.ingest.headers import find_header, records_below
 from assets.ingest.inbox import list_files, snapshot_time
 from assets.ingest.normalise import normalise_rows
 from assets.ingest.readers import UnreadableFile, read_sheets
 from assets.materialize import table_result
-from assets.warehouse import open_warehouse, replace_table, replace_table_from_sql
+from assets.warehouse import open_warehouse, read_frame, replace_table, replace_table_from_sql
 from pipelines.programme import Programme
-from pipelines.resources import InboxResource
+from pipelines.resources import CorrectionsResource, InboxResource
 from pipelines.text import is_blank
 
 
@@ -124,11 +125,20 @@ def platform_rows(inbox: InboxResource, warehouse: DuckDBResource) -> dg.Materia
 
 
 @dg.asset(group_name="ingest", kinds={"duckdb"}, deps=[platform_rows])
-def applications(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Each application once, in its current state: the newest snapshot holding it."""
+def applications(
+    inbox: InboxResource, warehouse: DuckDBResource, corrections: CorrectionsResource
+) -> dg.MaterializeResult:
+    """Each application once, in its current state (the newest snapshot holding it), corrected."""
+    fixes = corrections.store().corrections()
     with open_warehouse(warehouse) as conn:
-        count = replace_table_from_sql(conn, "applications", CURRENT_APPLICATIONS_SQL)
-        return table_result(conn, "applications", count)
+        current = read_frame(conn, CURRENT_APPLICATIONS_SQL)
+        current, outcomes = correct(
+            current, fixes, "platform", current.get("application_id"), inbox.programme()
+        )
+        count = replace_table(conn, "applications", current)
+        record_outcomes(conn, "platform", outcomes)
+        applied = int(outcomes["applied"].sum()) if len(outcomes) else 0
+        return table_result(conn, "applications", count, corrections_applied=applied)
 
 
 @dg.asset(group_name="ingest", kinds={"duckdb"}, deps=[platform_rows])

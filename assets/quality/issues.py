@@ -17,9 +17,10 @@ from assets.quality.cross_rules import run_cross_rules
 from assets.quality.describe import describe_gx_failures
 from assets.quality.facts import application_facts, city_row_facts, suite_parameters
 from assets.quality.gx_suites import SuiteRunner
+from assets.quality.status import with_decisions
 from assets.warehouse import open_warehouse, read_frame, replace_table
 from pipelines.programme import Programme
-from pipelines.resources import InboxResource
+from pipelines.resources import CorrectionsResource, InboxResource
 
 
 def issue_id(rule: str, source: str, record_key: str) -> str:
@@ -129,14 +130,18 @@ CHECKED_RULES = sorted(RULES)
         for rule in CHECKED_RULES
     ],
 )
-def dq_issues(inbox: InboxResource, warehouse: DuckDBResource):
-    """Every failed rule on every record (contract §3.2), one row each; one asset check per rule."""
+def dq_issues(inbox: InboxResource, warehouse: DuckDBResource, corrections: CorrectionsResource):
+    """Every failed rule on every record (contract §3.2), one row each, with the stewards' decisions;
+    one asset check per rule (counting the issues still open)."""
     programme = inbox.programme()
     docs_dir = Path(warehouse.database).parent / "gx_docs"
     with open_warehouse(warehouse) as conn:
-        issues = find_issues(conn, programme, docs_dir)
+        issues = with_decisions(
+            find_issues(conn, programme, docs_dir), corrections.store().latest_decisions()
+        )
         count = replace_table(conn, "dq_issues", issues)
-    counts = issues["rule"].value_counts().to_dict() if len(issues) else {}
+    still_open = issues[issues["status"] == "open"] if len(issues) else issues
+    counts = still_open["rule"].value_counts().to_dict() if len(still_open) else {}
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": count,

@@ -1,0 +1,65 @@
+"""Re-check: a Dagster sensor that starts a run when inbox files or the corrections change."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from assets.corrections.store import CorrectionStore, store_path
+from assets.ingest.inbox import FOLDERS, list_files
+from pipelines.resources import inbox_path, warehouse_path
+from pipelines.runlock import is_running
+
+
+def inbox_state(inbox: Path) -> list[str]:
+    """Name, size and modification time of every inbox file."""
+    return [
+        f"{f.name}|{f.path.stat().st_size}|{f.path.stat().st_mtime_ns}"
+        for folder in FOLDERS
+        for f in list_files(inbox, folder)
+    ]
+
+
+def fingerprint(inbox: Path, warehouse: Path) -> str:
+    """Changes whenever an inbox file is added, removed or modified, or a correction is recorded."""
+    state = inbox_state(inbox) + [CorrectionStore(store_path(warehouse)).signature()]
+    return hashlib.sha1("\n".join(state).encode("utf-8")).hexdigest()
+
+
+def _job_in_progress(context: dg.SensorEvaluationContext, job_name: str) -> bool:
+    if context.instance is None:
+        return False
+    statuses = [
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+    ]
+    return bool(
+        context.instance.get_runs(
+            filters=dg.RunsFilter(job_name=job_name, statuses=statuses), limit=1
+        )
+    )
+
+
+def build_recheck_sensor(
+    job: dg.UnresolvedAssetJobDefinition, inbox: str | None = None, warehouse: str | None = None
+) -> dg.SensorDefinition:
+    @dg.sensor(
+        job=job,
+        minimum_interval_seconds=int(os.environ.get("LINGPAO_SENSOR_SECONDS", "60")),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Re-runs every asset when inbox files or the stewards' corrections change.",
+    )
+    def recheck_on_change(context: dg.SensorEvaluationContext):
+        if is_running(warehouse_path(warehouse)) or _job_in_progress(context, job.name):
+            return dg.SkipReason("a run is in progress; changes are checked after it")
+        current = fingerprint(inbox_path(inbox), warehouse_path(warehouse))
+        if current == context.cursor:
+            return dg.SkipReason("inbox and corrections unchanged")
+        context.update_cursor(current)
+        return dg.RunRequest(run_key=current)
+
+    return recheck_on_change
