@@ -1,4 +1,4 @@
-"""Lingpao dashboard entry point: page navigation for the programme's audiences."""
+"""Lingpao dashboard entry point: page navigation for the programme's audiences, and the shared filters."""
 
 from __future__ import annotations
 
@@ -11,44 +11,32 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from anywhere
 
 import streamlit as st  # noqa: E402
 
-PAGES = ROOT / "dashboard" / "views"
+from dashboard.common import sidebar_filters  # noqa: E402
+
+VIEWS = ROOT / "dashboard" / "views"
 st.set_page_config(
     page_title="领跑者申报数据平台",
     page_icon=str(ROOT / "dashboard" / "static" / "favicon.png"),
     layout="wide",
 )
 
+
+def view(name: str, title: str, icon: str, default: bool = False) -> st.Page:
+    return st.Page(
+        VIEWS / f"{name}.py", title=title, icon=f":material/{icon}:", url_path=name, default=default
+    )
+
+
 navigation = st.navigation(
     {
         "省级工作": [
-            st.Page(
-                PAGES / "progress.py",
-                title="总览",
-                icon=":material/monitoring:",
-                url_path="progress",
-                default=True,
-            ),
-            st.Page(
-                PAGES / "quality.py",
-                title="数据质量",
-                icon=":material/fact_check:",
-                url_path="quality",
-            ),
-            st.Page(
-                PAGES / "shortlist.py",
-                title="专家评审",
-                icon=":material/workspace_premium:",
-                url_path="shortlist",
-            ),
+            view("progress", "总览", "monitoring", default=True),
+            view("quality", "数据质量", "fact_check"),
+            view("shortlist", "专家评审", "workspace_premium"),
         ],
-        "领导": [
-            st.Page(
-                PAGES / "clusters.py", title="集群", icon=":material/factory:", url_path="clusters"
-            )
-        ],
+        "数据管理": [view("queue", "数据治理", "edit_note")],
+        "领导": [view("clusters", "集群", "factory")],
     }
 )
-from dashboard.common import sidebar_filters  # noqa: E402
-
 sidebar_filters()
 navigation.run()

@@ -425,3 +425,17 @@ def issues(scope: Scope, filters: Filters, status: str | None = "open") -> pd.Da
 def data_docs_dir() -> Path | None:
     path = warehouse_path().parent / "gx_docs"
     return path if (path / "index.html").exists() else None
+
+
+def record(source: str, record_key: str) -> dict | None:
+    """The warehouse row behind an issue's record (an application or a city-table row)."""
+    if source == "platform" and has("applications"):
+        frame = query("SELECT * FROM applications WHERE application_id = ?", [record_key])
+    elif source == "city_table" and has("city_submissions"):
+        frame = query(
+            "SELECT * FROM city_submissions WHERE source_file || ':' || source_row = ?",
+            [record_key],
+        )
+    else:
+        return None
+    return frame.iloc[0].to_dict() if len(frame) else None

@@ -14,7 +14,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
-PAGES = {"progress": "", "quality": "quality", "shortlist": "shortlist", "clusters": "clusters"}
+PAGES = {
+    "progress": "",
+    "quality": "quality",
+    "queue": "queue",
+    "shortlist": "shortlist",
+    "clusters": "clusters",
+}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
     "--no-sandbox",

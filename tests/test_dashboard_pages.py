@@ -10,7 +10,7 @@ from pipelines.run import run_pipeline
 from tests.conftest import query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGES = ["progress", "quality", "shortlist", "clusters"]
+PAGES = ["progress", "quality", "queue", "shortlist", "clusters"]
 FILTERS = ["city", "cluster", "direction", "application_type", "stage"]
 
 

@@ -50,3 +50,9 @@ def test_dagster_cli_validates_the_code_location(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Validation successful" in done.stdout + done.stderr
+
+
+def test_recheck_sensor_targets_the_full_job():
+    sensor = defs.resolve_sensor_def("recheck_on_change")
+    assert sensor.job_name == "everything"
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING

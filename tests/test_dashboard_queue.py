@@ -1,0 +1,105 @@
+"""AppTest of the 数据治理 page: filtering, applying a suggested fix, waiving (a reason is required)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assets.corrections.store import CorrectionStore, store_path
+from pipelines.run import run_pipeline
+from tests.conftest import query
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def warehouse(sample_run, tmp_path) -> Path:
+    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
+        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
+    return tmp_path / "warehouse.duckdb"
+
+
+def queue_page(warehouse: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("LINGPAO_WAREHOUSE", str(warehouse))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.user = {"email": "steward@example.com", "is_logged_in": True, "name": "管理员甲"}
+    at.run()
+    at.switch_page("views/queue.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> int:
+    return int(next(m.value for m in at.metric if m.label == label).replace(",", ""))
+
+
+def test_filtering_the_queue(warehouse, monkeypatch):
+    at = queue_page(warehouse, monkeypatch)
+    assert (
+        metric(at, "当前列表")
+        == query(warehouse, "SELECT count(*) FROM dq_issues WHERE status = 'open'")[0][0]
+    )
+    at.selectbox(key="g_status").select("all").run()
+    assert metric(at, "当前列表") == query(warehouse, "SELECT count(*) FROM dq_issues")[0][0]
+    at.multiselect(key="g_rules").select("missing_in_city_table").run()
+    assert (
+        metric(at, "当前列表")
+        == query(warehouse, "SELECT count(*) FROM dq_issues WHERE rule = 'missing_in_city_table'")[
+            0
+        ][0]
+    )
+    at.multiselect(key="g_severity").select("warning").run()
+    assert metric(at, "当前列表") == 0 and not at.exception
+
+
+def test_apply_a_suggested_fix_then_the_run_marks_it_fixed(sample_run, warehouse, monkeypatch):
+    issue_id, record_key, fix = query(
+        warehouse,
+        "SELECT issue_id, record_key, suggested_fix FROM dq_issues "
+        "WHERE rule = 'credit_code_format' AND suggested_fix IS NOT NULL",
+    )[0]
+    at = queue_page(warehouse, monkeypatch)
+    at.selectbox(key="g_issue").set_value(issue_id).run()
+    at.button(key="apply_fix").click().run()
+    assert not at.exception and any("已记录更正" in s.value for s in at.success)
+    store = CorrectionStore(store_path(warehouse))
+    corrections = store.corrections()
+    assert list(
+        zip(
+            corrections["record_key"],
+            corrections["field"],
+            corrections["new_value"],
+            corrections["who"],
+            strict=True,
+        )
+    ) == [(record_key, "credit_code", fix, "管理员甲")]
+    assert list(store.decisions()["decision"]) == ["fixed"]
+    assert run_pipeline(str(sample_run["inbox"]), str(warehouse)).success
+    assert query(warehouse, "SELECT status FROM dq_issues WHERE issue_id = ?", [issue_id]) == [
+        ("fixed",)
+    ]
+    assert query(
+        warehouse, "SELECT credit_code FROM applications WHERE application_id = ?", [record_key]
+    ) == [(fix,)]
+
+
+def test_waiving_needs_a_reason(warehouse, monkeypatch):
+    issue_id = query(
+        warehouse,
+        "SELECT issue_id FROM dq_issues WHERE rule = 'cluster_unknown' ORDER BY 1 LIMIT 1",
+    )[0][0]
+    at = queue_page(warehouse, monkeypatch)
+    at.selectbox(key="g_issue").set_value(issue_id).run()
+    at.button[[b.label for b in at.button].index("忽略")].click().run()
+    assert any("原因" in e.value for e in at.error)
+    store = CorrectionStore(store_path(warehouse))
+    assert store.decisions().empty
+    at.text_area(key="w_reason").input(
+        "集群名单待省里更新"
+    )  # inside the form: sent with its submit button
+    at.button[[b.label for b in at.button].index("忽略")].click().run()
+    decisions = store.decisions()
+    assert list(
+        zip(decisions["issue_id"], decisions["decision"], decisions["reason"], strict=True)
+    ) == [(issue_id, "waived", "集群名单待省里更新")]
