@@ -8,7 +8,6 @@ Writes the table into docs/benchmarks.md between the BENCH markers.
 from __future__ import annotations
 
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -113,7 +112,6 @@ def main() -> None:
         text += "\n" + block + "\n"
     DOC.write_text(text, encoding="utf-8")
     print(table(results))
-    _ = resource
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from assets.publish import readable_database
-from assets.warehouse import connect_read_only
+from assets.warehouse import EVIDENCE_COLUMNS, connect_read_only
 from pipelines.programme import Programme, city_passed, load_programme
 from pipelines.resources import warehouse_path
 
@@ -361,7 +361,7 @@ def shortlist(scope: Scope, filters: Filters) -> pd.DataFrame:
     if not has("shortlist"):
         return pd.DataFrame()
     condition, params = where(scope, filters, alias="s", columns=("city", "cluster", "direction"))
-    evidence = " + ".join(f"CASE WHEN a.{c} THEN 1 ELSE 0 END" for c in EVIDENCE)
+    evidence = " + ".join(f"CASE WHEN a.{c} THEN 1 ELSE 0 END" for c in EVIDENCE_COLUMNS)
     return query(
         f"""SELECT s.*, ({evidence}) AS evidence_uploaded FROM shortlist s
                      JOIN applications a USING (application_id) WHERE {condition}
@@ -379,19 +379,6 @@ def exclusions(scope: Scope, filters: Filters) -> pd.DataFrame:
     return query(
         f"SELECT * FROM shortlist_exclusions x WHERE {condition} ORDER BY application_id", params
     )
-
-
-EVIDENCE = [
-    "ev_business_licence",
-    "ev_audit_report",
-    "ev_product_proof",
-    "ev_ip_list",
-    "ev_contracts",
-    "ev_no_accident",
-    "ev_social_responsibility",
-    "ev_special_condition",
-    "ev_authenticity",
-]
 
 
 def issues(scope: Scope, filters: Filters, status: str | None = "open") -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from stdnum.cn import uscc
 
-from assets.ingest.normalise import parse_timestamp
+from assets.ingest.normalise import RAW_KEPT, parse_timestamp
 from assets.quality.facts import phone_kind
 from pipelines.programme import Programme
 from pipelines.text import clean_label, fold_label, normalise_code, normalise_phone
@@ -38,15 +38,7 @@ CORRECTABLE = {
         "contact_phone",
     ],
 }
-RAW_COLUMNS = {
-    "credit_code",
-    "city",
-    "application_type",
-    "direction",
-    "stage",
-    "contact_phone",
-    "submitted_at",
-}
+RAW_COLUMNS = set(RAW_KEPT)  # fields whose file text ingest keeps as `<field>_raw`
 
 
 def normalise_value(field: str, text: str, programme: Programme) -> object:

@@ -11,18 +11,6 @@ from assets.exports.workbook import Sheet, new_workbook, save
 from assets.warehouse import read_frame
 from pipelines.programme import Programme, city_passed
 
-HEADERS = [
-    "序号",
-    "企业名称",
-    "统一社会信用代码",
-    "所属行业",
-    "申报类型",
-    "申报方向",
-    "具体专项条件",
-    "联系人",
-    "联系电话",
-]
-
 
 def passed_on(
     conn: duckdb.DuckDBPyConnection, programme: Programme, unit: str | None = None
@@ -52,12 +40,15 @@ def write_summary(
 ) -> bytes:
     """The 附件2-layout workbook; one section per reporting unit, 序号 restarting in each."""
     frame = passed_on(conn, programme, unit)
+    headers = [
+        spellings[0] for spellings in programme.headers("city_table").values()
+    ]  # the 附件2 header
     workbook = new_workbook()
     scope = f"{unit}" if unit else "河北省"
     sheet = Sheet(
         workbook.create_sheet("汇总表"),
         f"{scope}推荐“领跑者”企业培育及认定申报汇总表",
-        HEADERS,
+        headers,
         notes=[
             f"{programme.year}年度，共{len(frame)}项（入库培育、信息更新为市级已确认入库及以后，认定为市级已推荐及以后）"
         ],

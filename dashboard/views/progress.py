@@ -6,7 +6,6 @@ import datetime as dt
 
 import pandas as pd
 import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
@@ -205,5 +204,3 @@ with st.expander("按市、集群、方向的申报数"):
         chart.update_layout(height=300, margin={"t": 10, "b": 10}, xaxis_title=None)
         st.plotly_chart(chart, width="stretch", key=f"chart_{dimension}")
         st.dataframe(counts, hide_index=True, key=f"table_{dimension}")
-
-_ = go  # plotly.graph_objects is imported for type hints of the figures above
