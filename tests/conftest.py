@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,9 @@ import pytest
 from pipelines.programme import load_programme
 from pipelines.run import run_pipeline
 from pipelines.sample.generator import write_sample
+
+# AppTest reads .streamlit/config.toml from the working directory; say it here too, whatever that is.
+os.environ.setdefault("STREAMLIT_RUNNER_MAGIC_ENABLED", "false")
 
 
 @pytest.fixture(scope="session")
