@@ -187,6 +187,9 @@ def test_feedback_workbook_holds_exactly_the_units_open_issues(sample_run, tmp_p
             lines = row["需更正事项"].split("\n")
             assert len(lines) == len(mine) > 0
             seen += [(source, key(row), rule) for _, _, rule, _ in mine]
+            if "佐证材料" in row:  # the evidence state the city sees
+                incomplete = any(rule == "evidence_incomplete" for _, _, rule, _ in mine)
+                assert (row["佐证材料"] == "齐全") != incomplete, row["佐证材料"]
             marked = {
                 header[i]
                 for i in range(len(header))

@@ -9,6 +9,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, PatternFill
 
 from assets.exports.workbook import Sheet, new_workbook, save
+from assets.ingest.normalise import uploaded
 from assets.quality.catalogue import RULES
 from assets.warehouse import read_frame
 from pipelines.programme import Programme
@@ -149,7 +150,7 @@ def write_feedback(
         rows["evidence"] = (
             rows[evidence].apply(
                 lambda r: (
-                    "、".join(f"{names[c]}未上传" for c in evidence if r[c] is not True) or "齐全"
+                    "、".join(f"{names[c]}未上传" for c in evidence if not uploaded(r[c])) or "齐全"
                 ),
                 axis=1,
             )

@@ -65,6 +65,11 @@ def parse_number(text: str) -> float | None:
         return None
 
 
+def uploaded(value: object) -> bool:
+    """An evidence flag read back from the warehouse (True, numpy True, False, None or NA) as a bool."""
+    return value is not None and not pd.isna(value) and bool(value)
+
+
 def parse_flag(text: str) -> bool | None:
     """Evidence uploaded: 是 -> True, 否 -> False, anything else -> None."""
     value = fold(text).lower()

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 import phonenumbers
 
+from assets.ingest.normalise import uploaded
 from assets.warehouse import read_frame
 from pipelines.programme import Programme
 
@@ -61,7 +62,7 @@ def evidence_missing(row: pd.Series, programme: Programme) -> str | None:
     missing = [
         programme.evidence[item]
         for item in programme.required_evidence(row["application_type"])
-        if row.get(f"ev_{item}") is not True
+        if not uploaded(row.get(f"ev_{item}"))
     ]
     return "、".join(missing) or None
 
