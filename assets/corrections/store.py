@@ -203,7 +203,7 @@ class CorrectionStore:
     def signature(self) -> str:
         """Changes whenever anything is appended (for the re-check sensor)."""
         if not self.path.exists():
-            return "none"
+            return "c0:0/d0:0"  # the same as an empty store: creating the file is no change
         conn = self._connect()
         try:
             c = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM corrections").fetchone()
