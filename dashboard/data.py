@@ -134,17 +134,6 @@ def filter_options() -> dict[str, list[str]]:
     }
 
 
-def submitted(scope: Scope, filters: Filters, columns: str = "*") -> pd.DataFrame:
-    """Current submitted (non-draft) applications in scope."""
-    if not has("applications"):
-        return pd.DataFrame()
-    condition, params = where(scope, filters)
-    return query(
-        f"SELECT {columns} FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition}",
-        params,
-    )
-
-
 def counts_by(columns: list[str], scope: Scope, filters: Filters) -> pd.DataFrame:
     """Submitted applications counted per combination of columns (NULL shown as 空或无效)."""
     if not has("applications"):

@@ -65,10 +65,6 @@ class Programme:
     def stages(self) -> list[dict]:
         return list(self.raw["stages"])
 
-    @cached_property
-    def stage_order(self) -> dict[str, int]:
-        return {s["id"]: i for i, s in enumerate(self.stages)}
-
     @property
     def stage_labels(self) -> dict[str, str]:
         return {s["id"]: s["label"] for s in self.stages}

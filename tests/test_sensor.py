@@ -27,7 +27,9 @@ def test_sensor_starts_a_run_on_change_only(inbox, tmp_path):
     assert isinstance(first, dg.RunRequest)
     again, same = tick(sensor, cursor)
     assert isinstance(again, dg.SkipReason) and same == cursor
-    CorrectionStore(store_path(warehouse)).corrections()  # a run reading the store creates the empty file
+    CorrectionStore(
+        store_path(warehouse)
+    ).corrections()  # a run reading the store creates the empty file
     assert isinstance(tick(sensor, cursor)[0], dg.SkipReason)
     (inbox / "cities" / "new.xlsx").write_bytes(b"x")
     changed, cursor = tick(sensor, cursor)
