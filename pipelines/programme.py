@@ -28,7 +28,7 @@ class Programme:
 
     @property
     def timezone(self) -> str:
-        return self.raw.get("timezone", "Asia/Shanghai")
+        return self.raw["timezone"]
 
     @property
     def units(self) -> list[str]:
@@ -40,11 +40,11 @@ class Programme:
 
     @property
     def feedback_due(self) -> dt.date:
-        return dt.date.fromisoformat(self.raw.get("feedback_due", self.raw["city_tables_due"]))
+        return dt.date.fromisoformat(self.raw["feedback_due"])
 
     @property
     def hebei_prefix(self) -> str:
-        return self.raw.get("hebei_division_prefix", "13")
+        return self.raw["hebei_division_prefix"]
 
     @property
     def types(self) -> dict[str, dict]:
@@ -127,6 +127,7 @@ class Programme:
         if not text:
             return None
         folded = fold_unit(text)
+        folded = self.raw.get("unit_aliases", {}).get(folded, folded)
         return folded if folded in self.units else None
 
     def unit_in(self, text: str | None) -> str | None:

@@ -19,6 +19,14 @@ def test_stamp_from_file_name():
         == "2023-07-24T00:00:00+08:00"
     )
     assert stamp_from_name("平台导出_0728.xls", "Asia/Shanghai") is None
+    assert (
+        stamp_from_name("导出 2023-08-01 09.30.xlsx", "Asia/Shanghai").isoformat()
+        == "2023-08-01T09:30:00+08:00"
+    )
+    assert (
+        stamp_from_name("导出2023年07月28日.csv", "Asia/Shanghai").isoformat()
+        == "2023-07-28T00:00:00+08:00"
+    )
     assert stamp_from_name("x_20231341.csv", "Asia/Shanghai") is None
 
 

@@ -84,5 +84,19 @@ def test_programme_labels(programme):
     assert programme.stage_of("市级已确认入库") == "city_confirmed"
     assert programme.unit_of("石家庄市") == "石家庄"
     assert programme.unit_of("北京市") is None
+    assert programme.unit_of("雄安") == "雄安新区"
     assert programme.unit_in("石家庄市推荐“领跑者”企业培育及认定申报汇总表") == "石家庄"
     assert programme.unit_in("推荐“领跑者”企业培育及认定申报汇总表") is None
+
+
+def test_programme_file_keeps_its_facts_at_the_top_level(programme):
+    """A key written after a [table] header silently moves into that table: read every fact strictly."""
+    assert programme.hebei_prefix == "13"
+    assert programme.timezone == "Asia/Shanghai"
+    assert (
+        str(programme.city_tables_due) == "2023-07-30"
+        and str(programme.feedback_due) == "2023-08-04"
+    )
+    assert (
+        len(programme.units) == 14 and len(programme.directions) == 6 and len(programme.types) == 3
+    )

@@ -9,7 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 FOLDERS = ("platform", "cities", "registry")
-_STAMP = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?:[_\-T ]?(\d{2})(\d{2})(?:(\d{2}))?)?(?!\d)")
+_STAMP = re.compile(
+    r"(?<!\d)(20\d{2})[-._年]?(\d{2})[-._月]?(\d{2})日?(?:[_\-T ]?(\d{2})[:：.时]?(\d{2})(?:[:：.分]?(\d{2}))?)?(?!\d)"
+)
 
 
 @dataclass(frozen=True)
