@@ -1,4 +1,4 @@
-"""Lingpao dashboard entry point: page navigation for the programme's audiences, and the shared filters."""
+"""Lingpao dashboard entry point: the viewer's pages (by role), and the filters shared by every page."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from anywhere
 
 import streamlit as st  # noqa: E402
 
+from assets.users import ROLES  # noqa: E402
+from dashboard.access import PAGES_FOR, current_viewer  # noqa: E402
 from dashboard.common import sidebar_filters  # noqa: E402
 
 VIEWS = ROOT / "dashboard" / "views"
@@ -20,23 +22,38 @@ st.set_page_config(
     layout="wide",
 )
 
-
-def view(name: str, title: str, icon: str, default: bool = False) -> st.Page:
-    return st.Page(
-        VIEWS / f"{name}.py", title=title, icon=f":material/{icon}:", url_path=name, default=default
-    )
-
-
-navigation = st.navigation(
-    {
-        "省级工作": [
-            view("progress", "总览", "monitoring", default=True),
-            view("quality", "数据质量", "fact_check"),
-            view("shortlist", "专家评审", "workspace_premium"),
-        ],
-        "数据管理": [view("queue", "数据治理", "edit_note")],
-        "领导": [view("clusters", "集群", "factory")],
-    }
+viewer = current_viewer()
+if viewer is None:
+    st.error("您的账号未开通本平台的访问权限，请联系省工信厅数据管理员（lingpao users add）。")
+    st.stop()
+st.session_state["viewer"] = viewer
+allowed = PAGES_FOR[viewer.role]
+SECTIONS = {
+    "省级工作": [
+        ("progress", "总览", "monitoring"),
+        ("quality", "数据质量", "fact_check"),
+        ("shortlist", "专家评审", "workspace_premium"),
+    ],
+    "数据管理": [("queue", "数据治理", "edit_note")],
+    "领导": [("clusters", "集群", "factory")],
+}
+pages = {
+    section: [
+        st.Page(
+            VIEWS / f"{name}.py",
+            title=title,
+            icon=f":material/{icon}:",
+            url_path=name,
+            default=name == "progress",
+        )
+        for name, title, icon in views
+        if name in allowed
+    ]
+    for section, views in SECTIONS.items()
+}
+navigation = st.navigation({section: views for section, views in pages.items() if views})
+st.sidebar.caption(
+    f"{viewer.name or '访客'} · {ROLES[viewer.role]}{'（' + viewer.unit + '）' if viewer.unit else ''}"
 )
 sidebar_filters()
 navigation.run()

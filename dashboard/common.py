@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.access import viewer
 from dashboard.labels import label_maps
 
 FILTER_LABELS = {
@@ -30,6 +31,10 @@ def sidebar_filters() -> None:
     if data.as_of() is None:
         return
     options = data.filter_options()
+    scope = viewer().scope
+    if scope.unit:  # a city bureau filters within its own unit only
+        options["city"] = [scope.unit]
+        options["cluster"] = data.unit_clusters(scope.unit)
     labels = label_maps(data.programme())
     params = st.query_params
     st.sidebar.header("筛选")
@@ -90,4 +95,4 @@ def page(title: str, audience: str) -> tuple[data.Scope, data.Filters] | None:
             f"{filters.extra.get('year')}年度无数据：当前数据仓库为{data.programme().year}年度。"
         )
         return None
-    return data.ALL_UNITS, filters
+    return viewer().scope, filters

@@ -134,6 +134,18 @@ def filter_options() -> dict[str, list[str]]:
     }
 
 
+def unit_clusters(unit: str) -> list[str]:
+    """Clusters of one unit: those listed under it and those its applications name."""
+    if not has("clusters", "applications"):
+        return []
+    frame = query(
+        "SELECT cluster FROM clusters WHERE city = ? UNION SELECT cluster FROM applications "
+        "WHERE city = ? AND cluster IS NOT NULL ORDER BY 1",
+        [unit, unit],
+    )
+    return list(frame["cluster"])
+
+
 def counts_by(columns: list[str], scope: Scope, filters: Filters) -> pd.DataFrame:
     """Submitted applications counted per combination of columns (NULL shown as 空或无效)."""
     if not has("applications"):

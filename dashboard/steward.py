@@ -12,6 +12,7 @@ from assets.corrections.records import correction_for, decision_for
 from assets.corrections.store import CorrectionStore, store_path
 from assets.warehouse import connect_read_only
 from dashboard import data
+from dashboard.access import viewer
 from pipelines.programme import PROJECT_ROOT
 from pipelines.resources import warehouse_path
 from pipelines.runlock import is_running
@@ -22,15 +23,10 @@ def store() -> CorrectionStore:
 
 
 def operator() -> str:
-    """The signed-in user's name, else the name typed in the sidebar (required to act)."""
-    try:
-        user = st.user.to_dict()
-    except Exception:  # no authentication configured
-        user = {}
-    known = user.get("name") or user.get("email")
+    """The signed-in viewer's name, else the name typed in the sidebar (required to act)."""
+    known = viewer().name or viewer().id
     if known:
-        st.sidebar.caption(f"操作人：{known}")
-        return str(known)
+        return known
     return st.sidebar.text_input("操作人（必填）", key="operator").strip()
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines import cli_corrections, cli_export
+from pipelines import cli_corrections, cli_export, cli_users
 from pipelines.cli_common import CommandError, add_location_options
 from pipelines.programme import PROJECT_ROOT
 
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_export.add_parser(commands)
     cli_corrections.add_parser(commands)
+    cli_users.add_parser(commands)
 
     sample = commands.add_parser(
         "sample",

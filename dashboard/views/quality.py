@@ -97,7 +97,9 @@ else:
 
 st.subheader("Great Expectations 数据文档")
 docs = data.data_docs_dir()
-if docs is None:
+if scope.unit:  # the documents list failing values of every unit
+    st.caption("数据文档包含全省数据，仅向省级用户开放。")
+elif docs is None:
     st.info("尚未生成数据文档：运行 `lingpao run` 后生成。")
 else:
     st.markdown(

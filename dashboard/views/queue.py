@@ -192,12 +192,8 @@ with left:
     elif st.button("立即重新检查（运行 lingpao run）", key="recheck"):
         st.success("已开始运行。") if steward.start_recheck() else st.info("已有运行在进行。")
 with right:
-    unit = st.selectbox(
-        "反馈表：报送单位",
-        programme.units,
-        key="g_feedback_unit",
-        index=programme.units.index(scope.unit) if scope.unit else 0,
-    )
+    units = [scope.unit] if scope.unit else programme.units  # a city bureau gets its own list only
+    unit = st.selectbox("反馈表：报送单位", units, key="g_feedback_unit")
     with connect_read_only(data.database_file()) as conn:
         workbook = write_feedback(conn, programme, unit)
     st.download_button(
