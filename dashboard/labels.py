@@ -15,6 +15,12 @@ def label_maps(programme: Programme) -> dict[str, dict[str, str]]:
     }
 
 
+def label_of(column: str, values: pd.Series, programme: Programme) -> pd.Series:
+    """The Chinese labels of a column of ids (direction, type, stage); unknown values unchanged."""
+    mapping = label_maps(programme).get(column, {})
+    return values.map(lambda v: mapping.get(v, v))
+
+
 COLUMN_LABELS = {
     "city": "所属市",
     "cluster": "所属集群",
@@ -61,9 +67,9 @@ SOURCE_LABELS = {"platform": "平台申报", "city_table": "市级汇总表", "f
 def labelled(frame: pd.DataFrame, programme: Programme) -> pd.DataFrame:
     """Replace ids with Chinese labels in known columns and rename the columns for people."""
     out = frame.copy()
-    for column, mapping in label_maps(programme).items():
+    for column in label_maps(programme):
         if column in out:
-            out[column] = out[column].map(lambda v, m=mapping: m.get(v, v))
+            out[column] = label_of(column, out[column], programme)
     if "severity" in out:
         out["severity"] = out["severity"].map(lambda v: SEVERITY_LABELS.get(v, v))
     if "source" in out:

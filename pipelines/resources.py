@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.programme import PROJECT_ROOT, Programme, load_programme
+from pipelines.programme import Programme, load_programme
 
 DEFAULT_INBOX = "data/inbox"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
@@ -68,7 +68,6 @@ def make_resources(inbox: str | None = None, warehouse: str | None = None) -> di
 
 
 __all__ = [
-    "PROJECT_ROOT",
     "CorrectionsResource",
     "InboxResource",
     "inbox_path",

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.common import number, page
-from dashboard.labels import label_maps, labelled
+from dashboard.labels import label_of, labelled
 
 programme = data.programme()
 head = page(
@@ -16,7 +16,6 @@ head = page(
 if head is None:
     st.stop()
 scope, filters = head
-labels = label_maps(programme)
 
 summary = data.cluster_summary(scope, filters)
 idle = data.idle_clusters(scope, filters)
@@ -32,30 +31,34 @@ if summary.empty:
 else:
     st.dataframe(labelled(summary, programme), hide_index=True, key="cluster_summary")
 
-st.subheader("各集群申报方向")
-by_direction = data.counts_by(["cluster", "direction"], scope, filters)
-if by_direction.empty:
-    st.info("暂无已提交的申报。")
-else:
-    by_direction["申报方向"] = by_direction["direction"].map(
-        lambda v: labels["direction"].get(v, v)
-    )
+
+def stacked_by_cluster(column: str, legend: str, height: int, key: str) -> None:
+    """Submitted applications per cluster, stacked by a labelled column (direction or type)."""
+    counts = data.counts_by(["cluster", column], scope, filters)
+    if counts.empty:
+        st.info("暂无已提交的申报。")
+        return
+    counts[legend] = label_of(column, counts[column], programme)
     chart = px.bar(
-        by_direction,
+        counts,
         x="cluster",
         y="applications",
-        color="申报方向",
+        color=legend,
         labels={"cluster": "所属集群", "applications": "申报数"},
     )
-    chart.update_layout(height=380, margin={"t": 10, "b": 10})
-    st.plotly_chart(chart, width="stretch", key="cluster_direction")
+    chart.update_layout(height=height, margin={"t": 10, "b": 10})
+    st.plotly_chart(chart, width="stretch", key=key)
+
+
+st.subheader("各集群申报方向")
+stacked_by_cluster("direction", "申报方向", 380, "cluster_direction")
 
 st.subheader("各市 × 申报方向")
 heat = data.counts_by(["city", "direction"], scope, filters)
 if heat.empty:
     st.info("暂无已提交的申报。")
 else:
-    heat["方向"] = heat["direction"].map(lambda v: labels["direction"].get(v, v))
+    heat["方向"] = label_of("direction", heat["direction"], programme)
     grid = heat.pivot_table(
         index="city", columns="方向", values="applications", aggfunc="sum", fill_value=0
     )
@@ -70,20 +73,7 @@ else:
     st.plotly_chart(chart, width="stretch", key="city_direction")
 
 st.subheader("各集群申报类型")
-by_type = data.counts_by(["cluster", "application_type"], scope, filters)
-if not by_type.empty:
-    by_type["申报类型"] = by_type["application_type"].map(
-        lambda v: labels["application_type"].get(v, v)
-    )
-    chart = px.bar(
-        by_type,
-        x="cluster",
-        y="applications",
-        color="申报类型",
-        labels={"cluster": "所属集群", "applications": "申报数"},
-    )
-    chart.update_layout(height=340, margin={"t": 10, "b": 10})
-    st.plotly_chart(chart, width="stretch", key="cluster_type")
+stacked_by_cluster("application_type", "申报类型", 340, "cluster_type")
 
 st.subheader("市级推荐认定的企业")
 companies = data.recommended_companies(scope, filters)

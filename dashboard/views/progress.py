@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.common import number, page
-from dashboard.labels import label_maps, labelled
+from dashboard.labels import label_maps, label_of, labelled
 
 programme = data.programme()
 head = page(
@@ -64,9 +64,7 @@ with right:
     if daily.empty:
         st.info("暂无已提交的申报。")
     else:
-        daily["申报类型"] = daily["application_type"].map(
-            lambda v: labels["application_type"].get(v, v)
-        )
+        daily["申报类型"] = label_of("application_type", daily["application_type"], programme)
         chart = px.bar(
             daily,
             x="day",
