@@ -20,6 +20,26 @@ THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
+# A text starting with one of these is read by a spreadsheet as a formula (or as the start of one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def append_row(sheet: Worksheet, values: Sequence[object]) -> int:
+    """Append a row and return its number; every text is stored as text, never as a formula.
+
+    openpyxl writes any string starting with `=` as a live formula; a value from an inbox file
+    (`=HYPERLINK(...)`, `=cmd|' /C calc'!A0`, `@SUM(...)`) must reach the city as the text it is.
+    """
+    sheet.append([None if _missing(v) else v for v in values])
+    index = sheet.max_row
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = sheet.cell(index, column)
+            cell.data_type = "s"  # an inline string, not a formula
+            cell.quotePrefix = True  # and shown as text when someone edits it
+    return index
+
+
 def display_width(value: object) -> int:
     """Columns a value takes on screen: CJK characters count double."""
     text = "" if value is None else str(value)
@@ -34,14 +54,14 @@ class Sheet:
     ) -> None:
         self.sheet, self.headers = sheet, list(headers)
         self.widths = [display_width(h) for h in headers]
-        sheet.append([title])
+        append_row(sheet, [title])
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
         sheet.cell(1, 1).font = TITLE_FONT
         sheet.cell(1, 1).alignment = Alignment(horizontal="center")
         sheet.row_dimensions[1].height = 24
         for note in notes:
-            sheet.append([note])
-        sheet.append(self.headers)
+            append_row(sheet, [note])
+        append_row(sheet, self.headers)
         self.header_row = sheet.max_row
         for column in range(1, len(headers) + 1):
             cell = sheet.cell(self.header_row, column)
@@ -53,16 +73,14 @@ class Sheet:
 
     def section(self, text: str) -> None:
         """A row naming the group below it (e.g. a reporting unit), merged across the table."""
-        self.sheet.append([text])
-        row = self.sheet.max_row
+        row = append_row(self.sheet, [text])
         self.sheet.merge_cells(
             start_row=row, start_column=1, end_row=row, end_column=len(self.headers)
         )
         self.sheet.cell(row, 1).font, self.sheet.cell(row, 1).fill = HEADER_FONT, SECTION_FILL
 
     def row(self, values: Sequence[object], number_formats: dict[int, str] | None = None) -> int:
-        self.sheet.append([None if _missing(v) else v for v in values])
-        index = self.sheet.max_row
+        index = append_row(self.sheet, values)
         for column, value in enumerate(values, start=1):
             cell = self.sheet.cell(index, column)
             cell.border = BORDER
