@@ -1,56 +1,156 @@
-"""The viewer of this session and what their role may open: pages, and the units they see."""
+"""Sign-in on the dashboard: who the viewer of this session is, resolved the same way in every mode.
+
+The rules live in `assets/access/` (the users file, passwords, throttling, the trusted header);
+this module only draws the sign-in form and keeps the session. It fails closed: a bad setting or
+users file, an unknown account or a request from elsewhere in local mode shows a message and no data.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 
 import streamlit as st
 
-from assets.users import default_role, load_users, users_path
-from dashboard.data import ALL_UNITS, Scope
-from pipelines.resources import warehouse_path
+from assets.access.audit import AuditLog, now
+from assets.access.signin import (
+    SignInSettings,
+    SignInSettingsError,
+    local_viewer,
+    oidc_id,
+    password_sign_in,
+    session_expired,
+    viewer_from_header,
+    viewer_from_oidc,
+)
+from assets.access.users import UsersFileError, load_users
+from assets.access.viewer import Viewer
+from dashboard import data
 
-PAGES_FOR = {
-    "province": {"progress", "quality", "queue", "shortlist", "clusters"},
-    "steward": {"progress", "quality", "queue", "shortlist", "clusters"},
-    "leadership": {"progress", "shortlist", "clusters"},
-    "city": {"progress", "quality", "queue"},
-}
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking: their sign-in id and name, role, and for a city bureau its unit."""
-
-    id: str
-    name: str
-    role: str
-    unit: str | None = None
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(self.unit) if self.role == "city" else ALL_UNITS
+log = logging.getLogger("lingpao.dashboard")
+SESSION = "signin"
 
 
-def _identity() -> tuple[str, str]:
+def _stop(message: str) -> None:
+    st.error(message)
+    st.stop()
+
+
+def client_address() -> str | None:
+    """The client's IP address; None for this machine (Streamlit documents `str | None`; a test
+    harness without a network connection gives neither)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
+def _headers() -> dict:
     try:
-        user = st.user.to_dict()
-    except Exception:  # no sign-in configured
-        user = {}
-    ident = str(user.get("email") or user.get("name") or "")
-    return ident, str(user.get("name") or ident)
+        return dict(st.context.headers)
+    except Exception:  # no HTTP request behind this session (a test harness)
+        return {}
 
 
-def current_viewer() -> Viewer | None:
-    """The viewer from the sign-in and the users file; None when a users file exists and lacks them."""
-    ident, name = _identity()
-    users = load_users(users_path(warehouse_path()))
+def _user_info() -> dict:
+    try:
+        return st.user.to_dict()
+    except Exception:  # no identity provider configured
+        return {}
+
+
+def _audit_once(audit: AuditLog, viewer: Viewer, address: str | None) -> None:
+    """One `signin` entry per browser session for identity-provider and gateway sign-ins."""
+    if st.session_state.get("signin_audited") != viewer.id:
+        audit.record("signin", viewer, address=address or "127.0.0.1")
+        st.session_state["signin_audited"] = viewer.id
+
+
+def _password_form(users, audit: AuditLog, settings: SignInSettings, address: str | None) -> None:
+    st.title("领跑者申报数据平台")
+    st.caption("请使用省工信厅开通的账号登录。")
+    with st.form("signin_form"):
+        ident = st.text_input("账号", key="signin_id")
+        password = st.text_input("密码", type="password", key="signin_password")
+        submitted = st.form_submit_button("登录")
+    if submitted:
+        attempt = password_sign_in(ident, password, address, users, audit, settings)
+        if attempt.viewer is None:
+            st.error(attempt.message)
+        else:
+            moment = now()
+            st.session_state[SESSION] = {"id": attempt.viewer.id, "at": moment, "seen": moment}
+            st.rerun()
+    st.stop()
+
+
+def _password_viewer(users, audit, settings, address) -> Viewer:
+    session = st.session_state.get(SESSION)
+    if session is None:
+        _password_form(users, audit, settings, address)
+    user = users.get(session["id"])
+    if user is None or session_expired(session["at"], session["seen"], settings):
+        del st.session_state[SESSION]
+        audit.record("signout", who=session["id"], detail="会话过期或账号已停用", address=address)
+        st.info("登录已过期或账号已变更，请重新登录。")
+        _password_form(users, audit, settings, address)
+    session["seen"] = now()
+    return user.viewer("password")
+
+
+def sign_in() -> Viewer:
+    """The viewer of this session; draws the sign-in form or a refusal (and stops) otherwise."""
+    try:
+        settings = SignInSettings.from_environment()
+    except SignInSettingsError as error:
+        log.error("sign-in settings: %s", error)
+        _stop(f"登录设置有误，修复前不显示任何数据：{error}")
+    layout = data.layout()
+    try:
+        users = load_users(layout.users, data.programme().units)
+    except UsersFileError as error:
+        log.error("users file: %s", error)
+        _stop(f"用户文件有误，修复前不显示任何数据：{error}")
+    address = client_address()
     if users is None:
-        return Viewer(id=ident, name=name, role=default_role())
-    user = users.get(ident.lower()) if ident else None
-    if user is None:
-        return None
-    return Viewer(id=user.id, name=user.name or name, role=user.role, unit=user.unit)
+        viewer = local_viewer(address)
+        if viewer is None:
+            _stop(
+                "未配置用户文件：本平台只允许在服务器本机（127.0.0.1）访问。"
+                "请管理员先添加用户（lingpao users add）。"
+            )
+        return viewer
+    audit = AuditLog(layout.audit)
+    info = _user_info()
+    if info.get("is_logged_in"):
+        viewer = viewer_from_oidc(info, users)
+        if viewer is None:
+            audit.record(
+                "signin_failed", who=oidc_id(info), detail="统一身份认证账号未开通", address=address
+            )
+            st.error("您的账号未开通本平台的访问权限，请联系省工信厅数据管理员。")
+            st.button("退出登录", on_click=st.logout, key="oidc_logout")
+            st.stop()
+        _audit_once(audit, viewer, address)
+        return viewer
+    if settings.mode == "header":
+        viewer = viewer_from_header(_headers(), address, settings, users)
+        if viewer is None:
+            _stop("未能通过单点登录网关识别您的账号，或账号未开通本平台的访问权限。")
+        _audit_once(audit, viewer, address)
+        return viewer
+    if settings.mode == "oidc":
+        st.title("领跑者申报数据平台")
+        st.button("使用统一身份认证登录", on_click=st.login, key="oidc_login")
+        st.stop()
+    return _password_viewer(users, audit, settings, address)
+
+
+def sign_out_control(viewer: Viewer) -> None:
+    """The sidebar's sign-out (password and identity-provider sessions)."""
+    if viewer.via == "password" and st.sidebar.button("退出登录", key="signout"):
+        AuditLog(data.layout().audit).record("signout", viewer)
+        st.session_state.pop(SESSION, None)
+        st.rerun()
+    elif viewer.via == "oidc":
+        st.sidebar.button("退出登录", on_click=st.logout, key="signout")
 
 
 def viewer() -> Viewer:

@@ -1,4 +1,4 @@
-"""Lingpao dashboard entry point: the viewer's pages (by role), and the filters shared by every page."""
+"""Lingpao dashboard entry point: sign-in, the viewer's pages (by role), and the shared filters."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from anywhere
 
 import streamlit as st  # noqa: E402
 
-from assets.users import ROLES  # noqa: E402
-from dashboard.access import PAGES_FOR, current_viewer  # noqa: E402
+from assets.access.roles import PAGES  # noqa: E402
+from dashboard.access import sign_in, sign_out_control  # noqa: E402
 from dashboard.common import sidebar_filters  # noqa: E402
 
 VIEWS = ROOT / "dashboard" / "views"
@@ -22,12 +22,9 @@ st.set_page_config(
     layout="wide",
 )
 
-viewer = current_viewer()
-if viewer is None:
-    st.error("您的账号未开通本平台的访问权限，请联系省工信厅数据管理员（lingpao users add）。")
-    st.stop()
+viewer = sign_in()
 st.session_state["viewer"] = viewer
-allowed = PAGES_FOR[viewer.role]
+allowed = PAGES[viewer.role]
 SECTIONS = {
     "省级工作": [
         ("progress", "总览", "monitoring"),
@@ -52,8 +49,13 @@ pages = {
     for section, views in SECTIONS.items()
 }
 navigation = st.navigation({section: views for section, views in pages.items() if views})
-st.sidebar.caption(
-    f"{viewer.name or '访客'} · {ROLES[viewer.role]}{'（' + viewer.unit + '）' if viewer.unit else ''}"
-)
+st.sidebar.text(viewer.label)  # text, never markdown: names come from the users file
+sign_out_control(viewer)
+if viewer.via == "local":
+    st.info(
+        "本机模式：尚未配置用户文件，本平台只允许在服务器本机访问，访问者视为省级工作人员。"
+        "开通多人访问请先添加用户（lingpao users add）。",
+        icon=":material/computer:",
+    )
 sidebar_filters()
 navigation.run()

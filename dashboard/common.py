@@ -18,6 +18,25 @@ FILTER_LABELS = {
 }
 
 
+_MARKUP = str.maketrans({"<": "＜", ">": "＞", "&": "＆"})
+
+
+def chart_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame for a Plotly chart whose texts show as typed: Plotly reads `<a href>`, `<b>` and
+    entities in labels, so `<`, `>` and `&` from data become their full-width look-alikes."""
+
+    def clean(value: object) -> object:
+        return value.translate(_MARKUP) if isinstance(value, str) else value
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(clean)
+    out.index = out.index.map(clean)
+    out.columns = out.columns.map(clean)
+    return out
+
+
 def number(value: object) -> str:
     """An integer for people: thousands separators, a dash for nothing."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -28,7 +47,7 @@ def number(value: object) -> str:
 def sidebar_filters() -> None:
     """Sidebar filters, rendered by the entry point (so they survive page switches), initialised
     from the URL once and written back to it on every run so that a link reproduces the view."""
-    if data.as_of() is None:
+    if data.served_problem() or data.as_of() is None:
         return
     options = data.filter_options()
     scope = viewer().scope
@@ -84,6 +103,10 @@ def page(title: str, audience: str) -> tuple[data.Scope, data.Filters] | None:
     """Render a page's head; None (after saying why) when there is no data to show."""
     st.title(title)
     st.caption(audience)
+    problem = data.served_problem()
+    if problem:
+        st.error(problem)
+        return None
     as_of = data.as_of()
     if as_of is None:
         st.info("尚无数据：请先运行 `lingpao run` 导入平台导出文件。")

@@ -1,6 +1,9 @@
 """Every dashboard query: SQL on the served warehouse copy, short read-only connections, cached per version.
 
-Each query takes a `Scope` (all units, or one reporting unit, enforced here) and the shared `Filters`.
+Each query takes the viewer's `Scope` and the shared `Filters`, and enforces the scope here, below
+the pages: one reporting unit's rows only for a city bureau; no contact names or phones where the
+scope has no contact access (columns removed from every result); no record-level issues, records or
+file names where it has no record access (Forbidden).
 """
 
 from __future__ import annotations
@@ -8,25 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
-from assets.publish import readable_database
-from assets.warehouse import EVIDENCE_COLUMNS, connect_read_only
+from assets.access.roles import Forbidden
+from assets.access.viewer import Scope
+from assets.foundation.layout import Layout
+from assets.warehouse import EVIDENCE_COLUMNS, connect_read_only, is_lock_conflict
 from pipelines.programme import Programme, city_passed, load_programme
-from pipelines.resources import warehouse_path
 
 FILTER_COLUMNS = ("city", "cluster", "direction", "application_type", "stage")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which records a viewer may see: every unit (None) or one reporting unit."""
-
-    unit: str | None = None
-
-
-ALL_UNITS = Scope()
+PERSONAL_COLUMNS = ("contact_name", "contact_phone", "contact_phone_raw")
+ALL_UNITS = Scope()  # province staff's and stewards' scope
 
 
 @dataclass(frozen=True)
@@ -63,8 +60,26 @@ def where(
     return " AND ".join(parts), params
 
 
+def layout() -> Layout:
+    """Where the served data and the files beside it are (from LINGPAO_* and the defaults)."""
+    return Layout.resolve()
+
+
 def database_file() -> Path | None:
-    return readable_database(warehouse_path())
+    return layout().readable()
+
+
+def scoped(scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
+    """A result as the scope may see it: contact columns dropped without contact access."""
+    if scope.contacts:
+        return frame
+    return frame.drop(columns=[c for c in PERSONAL_COLUMNS if c in frame.columns])
+
+
+def require_records(scope: Scope) -> None:
+    """Record-level reads (issues, records, file names and reasons) need record access."""
+    if not scope.records:
+        raise Forbidden("此角色不能查看记录明细")
 
 
 def version() -> tuple[str, int]:
@@ -79,14 +94,35 @@ def _cached(data_version: tuple[str, int], sql: str, params: tuple) -> pd.DataFr
         return conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
 
 
-def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
-    """Run a query on the served data; an empty frame when nothing has been published yet."""
+def _query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    """Run a query on the served data; an empty frame when nothing has been published yet.
+    Unscoped: for the data's shape (tables, as-of time, filter options) only."""
     current = version()
     return _cached(current, sql, tuple(params)) if current[0] else pd.DataFrame()
 
 
+def select(scope: Scope, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    """A query's result as the scope may see it (the SQL restricts units; this drops contacts)."""
+    return scoped(scope, _query(sql, params))
+
+
+def served_problem() -> str | None:
+    """Why the served copy cannot be read (e.g. damaged), in Chinese; None when it can be."""
+    path = database_file()
+    if path is None:
+        return None
+    try:
+        tables()
+    except duckdb.Error as error:
+        if is_lock_conflict(error):
+            return None
+        first = str(error).splitlines()[0][:160]
+        return f"数据文件 {path} 无法读取（{first}）。下次运行 lingpao run 将重新生成它。"
+    return None
+
+
 def tables() -> set[str]:
-    frame = query("SELECT table_name FROM information_schema.tables")
+    frame = _query("SELECT table_name FROM information_schema.tables")
     return set(frame["table_name"]) if len(frame) else set()
 
 
@@ -103,7 +139,7 @@ def as_of() -> pd.Timestamp | None:
     """Export time of the newest platform snapshot read."""
     if not has("inbox_files"):
         return None
-    frame = query(
+    frame = _query(
         "SELECT max(snapshot_at) AS t FROM inbox_files WHERE folder = 'platform' AND status = 'read'"
     )
     value = frame["t"].iloc[0] if len(frame) else None
@@ -118,7 +154,7 @@ def filter_options() -> dict[str, list[str]]:
     """Values the filters offer: units and directions/types/stages from the programme, clusters from data."""
     p = programme()
     clusters = (
-        query(
+        _query(
             "SELECT DISTINCT cluster FROM clusters WHERE cluster IS NOT NULL UNION "
             "SELECT DISTINCT cluster FROM applications WHERE cluster IS NOT NULL ORDER BY 1"
         )
@@ -138,7 +174,7 @@ def unit_clusters(unit: str) -> list[str]:
     """Clusters of one unit: those listed under it and those its applications name."""
     if not has("clusters", "applications"):
         return []
-    frame = query(
+    frame = _query(
         "SELECT cluster FROM clusters WHERE city = ? UNION SELECT cluster FROM applications "
         "WHERE city = ? AND cluster IS NOT NULL ORDER BY 1",
         [unit, unit],
@@ -151,9 +187,10 @@ def counts_by(columns: list[str], scope: Scope, filters: Filters) -> pd.DataFram
     if not has("applications"):
         return pd.DataFrame(columns=[*columns, "applications"])
     condition, params = where(scope, filters)
-    select = ", ".join(f"coalesce(a.{c}, '(空或无效)') AS {c}" for c in columns)
-    return query(
-        f"SELECT {select}, count(*) AS applications FROM applications a "
+    chosen = ", ".join(f"coalesce(a.{c}, '(空或无效)') AS {c}" for c in columns)
+    return select(
+        scope,
+        f"SELECT {chosen}, count(*) AS applications FROM applications a "
         f"WHERE a.stage IS DISTINCT FROM 'draft' AND {condition} "
         f"GROUP BY ALL ORDER BY applications DESC, {', '.join(columns)}",
         params,
@@ -175,7 +212,8 @@ def drafts(scope: Scope, filters: Filters) -> int:
         scope, filters, columns=("city", "cluster", "direction", "application_type")
     )
     return int(
-        query(
+        select(
+            scope,
             f"SELECT count(*) AS n FROM applications a WHERE a.stage = 'draft' AND {condition}",
             params,
         )["n"].iloc[0]
@@ -236,7 +274,8 @@ def daily_submissions(scope: Scope, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=["day", "application_type", "applications"])
     condition, params = where(scope, filters)
     tz = programme().timezone
-    return query(
+    return select(
+        scope,
         f"SELECT CAST(timezone('{tz}', a.submitted_at) AS DATE) AS day, a.application_type, count(*) AS applications "
         f"FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND a.submitted_at IS NOT NULL "
         f"AND {condition} GROUP BY ALL ORDER BY 1, 2",
@@ -249,7 +288,7 @@ def city_table_arrivals(scope: Scope) -> pd.DataFrame:
     p = programme()
     units = [scope.unit] if scope.unit else p.units
     files = (
-        query("SELECT * FROM inbox_files WHERE folder = 'cities'")
+        select(scope, "SELECT * FROM inbox_files WHERE folder = 'cities'")
         if has("inbox_files")
         else pd.DataFrame()
     )
@@ -275,11 +314,15 @@ def city_table_arrivals(scope: Scope) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def unreadable_city_files() -> pd.DataFrame:
+def unreadable_city_files(scope: Scope) -> pd.DataFrame:
+    """City-table files not read, and why; a city bureau sees only those read as its own unit's."""
     if not has("inbox_files"):
-        return pd.DataFrame()
-    return query(
-        "SELECT source_file, reason FROM inbox_files WHERE folder = 'cities' AND status <> 'read' ORDER BY 1"
+        return pd.DataFrame(columns=["source_file", "reason"])
+    return select(
+        scope,
+        "SELECT source_file, reason FROM inbox_files WHERE folder = 'cities' AND status <> 'read' "
+        "AND (? IS NULL OR list_contains(string_split(coalesce(city, ''), '、'), ?)) ORDER BY 1",
+        [scope.unit, scope.unit],
     )
 
 
@@ -292,7 +335,8 @@ def longest_waiting(
     condition, params = where(
         scope, filters, columns=("city", "cluster", "direction", "application_type")
     )
-    return query(
+    return select(
+        scope,
         f"""
         SELECT a.application_id, a.company_name, a.city, a.county, a.application_type,
                coalesce(h.since, a.submitted_at) AS since,
@@ -312,7 +356,8 @@ def cluster_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame()
     condition, params = where(scope, filters)
     confirmed = ", ".join(f"'{s}'" for s in city_passed(programme(), "pool_entry"))
-    return query(
+    return select(
+        scope,
         f"""
         WITH apps AS (SELECT * FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition})
         SELECT coalesce(cluster, '(空或无效)') AS cluster, any_value(city) AS city, count(*) AS applications,
@@ -334,7 +379,8 @@ def idle_clusters(scope: Scope, filters: Filters) -> pd.DataFrame:
     unit = "AND c.city = ?" if scope.unit else ""
     cities = filters.city
     city_filter = f"AND c.city IN ({', '.join('?' * len(cities))})" if cities else ""
-    return query(
+    return select(
+        scope,
         f"""
         SELECT c.cluster, c.county, c.city FROM clusters c
         WHERE c.cluster NOT IN (SELECT cluster FROM applications a
@@ -350,7 +396,8 @@ def recommended_companies(scope: Scope, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame()
     condition, params = where(scope, filters)
     stages = ", ".join(f"'{s}'" for s in city_passed(programme(), "certification"))
-    return query(
+    return select(
+        scope,
         f"""SELECT a.cluster, a.company_name, a.city, a.direction, a.stage FROM applications a
                      WHERE a.application_type = 'certification' AND a.stage IN ({stages}) AND {condition}
                      ORDER BY a.cluster, a.company_name""",
@@ -363,7 +410,8 @@ def shortlist(scope: Scope, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame()
     condition, params = where(scope, filters, alias="s", columns=("city", "cluster", "direction"))
     evidence = " + ".join(f"CASE WHEN a.{c} THEN 1 ELSE 0 END" for c in EVIDENCE_COLUMNS)
-    return query(
+    return select(
+        scope,
         f"""SELECT s.*, ({evidence}) AS evidence_uploaded FROM shortlist s
                      JOIN applications a USING (application_id) WHERE {condition}
                      ORDER BY s.direction, s.rank_in_direction""",
@@ -377,13 +425,16 @@ def exclusions(scope: Scope, filters: Filters) -> pd.DataFrame:
     condition, params = where(
         scope, filters, alias="x", columns=("city", "cluster", "direction", "stage")
     )
-    return query(
-        f"SELECT * FROM shortlist_exclusions x WHERE {condition} ORDER BY application_id", params
+    return select(
+        scope,
+        f"SELECT * FROM shortlist_exclusions x WHERE {condition} ORDER BY application_id",
+        params,
     )
 
 
 def issues(scope: Scope, filters: Filters, status: str | None = "open") -> pd.DataFrame:
     """Issues in scope; filters on cluster, direction, type or stage keep only platform issues that match."""
+    require_records(scope)
     if not has("dq_issues"):
         return pd.DataFrame()
     parts, params = ["TRUE"], []
@@ -404,26 +455,38 @@ def issues(scope: Scope, filters: Filters, status: str | None = "open") -> pd.Da
             f"i.source = 'platform' AND i.record_key IN (SELECT application_id FROM applications a WHERE {condition})"
         )
         params.extend(more)
-    return query(
+    return select(
+        scope,
         f"SELECT * FROM dq_issues i WHERE {' AND '.join(parts)} ORDER BY severity, rule, record_key",
         params,
     )
 
 
-def data_docs_dir() -> Path | None:
-    path = warehouse_path().parent / "gx_docs"
-    return path if (path / "index.html").exists() else None
-
-
-def record(source: str, record_key: str) -> dict | None:
-    """The warehouse row behind an issue's record (an application or a city-table row)."""
+def record(scope: Scope, source: str, record_key: str) -> dict | None:
+    """The warehouse row behind an issue's record (an application or a city-table row), if in scope."""
+    require_records(scope)
     if source == "platform" and has("applications"):
-        frame = query("SELECT * FROM applications WHERE application_id = ?", [record_key])
+        sql = "SELECT * FROM applications WHERE application_id = ? AND (? IS NULL OR city = ?)"
     elif source == "city_table" and has("city_submissions"):
-        frame = query(
-            "SELECT * FROM city_submissions WHERE source_file || ':' || source_row = ?",
-            [record_key],
+        sql = (
+            "SELECT * FROM city_submissions WHERE source_file || ':' || source_row = ? "
+            "AND (? IS NULL OR city = ?)"
         )
     else:
         return None
+    frame = select(scope, sql, [record_key, scope.unit, scope.unit])
     return frame.iloc[0].to_dict() if len(frame) else None
+
+
+def rule_failures(scope: Scope) -> pd.DataFrame:
+    """Per source and rule: records failing now (open or waived) and up to three values seen."""
+    require_records(scope)
+    if not has("dq_issues"):
+        return pd.DataFrame(columns=["source", "rule", "failing", "examples"])
+    return select(
+        scope,
+        "SELECT source, rule, count(*) AS failing, "
+        "list(DISTINCT value ORDER BY value) FILTER (WHERE value IS NOT NULL)[1:3] AS examples "
+        "FROM dq_issues WHERE status <> 'fixed' AND (? IS NULL OR city = ?) GROUP BY 1, 2",
+        [scope.unit, scope.unit],
+    )

@@ -1,0 +1,84 @@
+"""Where everything lives: the inbox, the warehouse and every file beside it, from flags and environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_INBOX = "data/inbox"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+
+
+def resolve_path(value: str | os.PathLike) -> Path:
+    """A path from a flag or a variable: `~` expanded, relative to the working directory."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The inbox folder and the warehouse file; the other files sit beside the warehouse."""
+
+    inbox: Path
+    warehouse: Path
+    corrections: Path
+    users: Path
+
+    @classmethod
+    def resolve(
+        cls,
+        inbox: str | os.PathLike | None = None,
+        warehouse: str | os.PathLike | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Layout:
+        """Flags first, then LINGPAO_INBOX / LINGPAO_WAREHOUSE / LINGPAO_CORRECTIONS / LINGPAO_USERS,
+        then the contract's defaults."""
+        env = os.environ if env is None else env
+        target = resolve_path(warehouse or env.get("LINGPAO_WAREHOUSE") or DEFAULT_WAREHOUSE)
+        beside = target.parent
+        return cls(
+            inbox=resolve_path(inbox or env.get("LINGPAO_INBOX") or DEFAULT_INBOX),
+            warehouse=target,
+            corrections=resolve_path(
+                env.get("LINGPAO_CORRECTIONS") or beside / "corrections.sqlite"
+            ),
+            users=resolve_path(env.get("LINGPAO_USERS") or beside / "users.json"),
+        )
+
+    def _beside(self, suffix: str) -> Path:
+        return self.warehouse.with_name(self.warehouse.name + suffix)
+
+    @property
+    def serving(self) -> Path:
+        """The copy the dashboard and exports read, replaced atomically by each run."""
+        stem, suffix = self.warehouse.stem, self.warehouse.suffix or ".duckdb"
+        return self.warehouse.with_name(f"{stem}.serving{suffix}")
+
+    @property
+    def lock(self) -> Path:
+        """Held by the run in progress: runs on one warehouse take turns."""
+        return self._beside(".lock")
+
+    @property
+    def audit(self) -> Path:
+        """Sign-ins, downloads and decisions (append-only)."""
+        return self.warehouse.parent / "audit.sqlite"
+
+    @property
+    def gx_docs(self) -> Path:
+        """The Great Expectations Data Docs of the last run."""
+        return self.warehouse.parent / "gx_docs"
+
+    @property
+    def backups(self) -> Path:
+        """Rotating backups of the corrections store, one per run."""
+        return self.warehouse.parent / "backups"
+
+    def readable(self) -> Path | None:
+        """What readers open: the serving copy if published, else the warehouse; None if neither."""
+        for candidate in (self.serving, self.warehouse):
+            if candidate.exists():
+                return candidate
+        return None
