@@ -40,13 +40,17 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from assets.access.audit import AuditLog
+    from assets.access.viewer import Scope
+    from assets.access.viewer import operator as access_operator
     from assets.corrections.batch import read_batch, write_template
-    from assets.corrections.store import CorrectionStore, store_path
+    from assets.corrections.store import CorrectionStore
+    from assets.foundation.layout import Layout
     from pipelines.programme import load_programme
-    from pipelines.resources import warehouse_path
 
     programme = load_programme()
-    store = CorrectionStore(store_path(warehouse_path(args.warehouse)))
+    layout = Layout.resolve(args.inbox, args.warehouse)
+    store = CorrectionStore(layout.corrections, layout.backups)
     if args.action == "template":
         out = xlsx_path(args.file, "FILE")
         with open_served(args.warehouse) as conn:
@@ -72,12 +76,16 @@ def run(args: argparse.Namespace) -> int:
         if not corrections and not decisions:
             print(f"{path.name}: 没有填写任何处理 (nothing filled in)")
             return 0
-        store.record(operator(args.who), corrections, decisions, batch=path.name)
+        actor = access_operator(operator(args.who))
+        store.record(actor, corrections, decisions, batch=path.name)
+        AuditLog(layout.audit).record(
+            "correction", actor, f"{path.name}: {len(corrections)} 项更正、{len(decisions)} 项处理"
+        )
         print(
             f"已记录 {len(corrections)} 项更正、{len(decisions)} 项处理，下次 lingpao run 后生效（{store.path}）"
         )
         return 0
-    history = store.history(args.record)
+    history = store.history(Scope(), args.record)
     if history.empty:
         print("（无记录 no entries）")
         return 0

@@ -53,6 +53,11 @@ class CorrectionsResource(dg.ConfigurableResource):
 
         return CorrectionStore(Path(self.path))
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Before a run reads the store: refuse a damaged one (never touched automatically) and
+        keep a rotating backup of a sound one."""
+        self.store().backup()
+
 
 def make_resources(inbox: str | None = None, warehouse: str | None = None) -> dict:
     """The resources of a run; paths default to the environment, then the contract defaults."""

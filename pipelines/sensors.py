@@ -15,12 +15,16 @@ from pipelines.runlock import is_running
 
 
 def inbox_state(inbox: Path) -> list[str]:
-    """Name, size and modification time of every inbox file."""
-    return [
-        f"{f.name}|{f.path.stat().st_size}|{f.path.stat().st_mtime_ns}"
-        for folder in FOLDERS
-        for f in list_files(inbox, folder)
-    ]
+    """Name, size and modification time of every inbox entry (a dangling link counts by name)."""
+    state = []
+    for folder in FOLDERS:
+        for f in list_files(inbox, folder):
+            try:
+                stat = f.path.lstat()
+                state.append(f"{f.name}|{stat.st_size}|{stat.st_mtime_ns}")
+            except OSError:
+                state.append(f.name)
+    return state
 
 
 def fingerprint(inbox: Path, warehouse: Path) -> str:

@@ -13,13 +13,13 @@ from assets.corrections.records import (
     correctable_field,
     correction_for,
     decision_for,
-    issue_of,
-    record_of,
+    issues_of,
+    records_of,
 )
 from assets.corrections.store import Correction, Decision
 from assets.exports.workbook import Sheet, new_workbook, save
 from assets.quality.catalogue import RULES
-from assets.warehouse import read_frame
+from assets.warehouse import REASON_LIMIT, read_frame
 from pipelines.programme import Programme
 
 HEADERS = [
@@ -65,9 +65,13 @@ def write_template(
             "否则请填写要更正的字段（如 direction）。保存后运行：lingpao corrections apply 本文件"
         ],
     )
+    records = {
+        source: records_of(conn, source, list(issues.loc[issues["source"] == source, "record_key"]))
+        for source in ("platform", "city_table")
+    }
     for issue in issues.to_dict("records"):
         field = correctable_field(issue)
-        record = record_of(conn, issue["source"], issue["record_key"]) if field else None
+        record = records.get(issue["source"], {}).get(issue["record_key"]) if field else None
         sheet.row(
             [
                 issue["issue_id"],
@@ -109,28 +113,41 @@ def read_batch(
     missing = [h for h in ("问题编号", "字段", "处理", "新值", "原因") if h not in header]
     if missing:
         return [], [], [f"更正表缺少列：{'、'.join(missing)}"]
-    corrections, decisions, errors = [], [], []
+    filled = []
     for number, values in enumerate(rows[header_at + 1 :], start=header_at + 2):
         row = {
             h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=False)
         }
+        if row.get("处理", "") or row.get("新值", ""):
+            filled.append((number, row))
+    # one look-up for every issue and every record named, not one per row
+    issues = issues_of(conn, [row.get("问题编号", "") for _, row in filled])
+    records = {
+        source: records_of(
+            conn, source, [i["record_key"] for i in issues.values() if i["source"] == source]
+        )
+        for source in ("platform", "city_table")
+    }
+    corrections, decisions, errors = [], [], []
+    for number, row in filled:
         action_text, new_value, reason = (
             row.get("处理", ""),
             row.get("新值", ""),
             row.get("原因", ""),
         )
-        if not (action_text or new_value):
-            continue
         where = f"第{number}行"
         action = ACTIONS.get(action_text or "更正")
         if action is None:
             errors.append(f"{where}：处理“{action_text}”无效（可填：更正、忽略、重新打开）")
             continue
-        issue = issue_of(conn, row.get("问题编号", ""))
+        issue = issues.get(row.get("问题编号", ""))
         if issue is None:
             errors.append(
                 f"{where}：问题编号“{row.get('问题编号', '')}”不存在（可能已在新数据中消失）"
             )
+            continue
+        if len(reason) > REASON_LIMIT:
+            errors.append(f"{where}：原因过长（{len(reason)} 字，最多 {REASON_LIMIT} 字）")
             continue
         if action == "waive":
             if not reason:
@@ -147,7 +164,11 @@ def read_batch(
                 f"{where}：字段“{field}”不能更正，请填写一个字段，如 {correctable_field(issue) or 'direction'}"
             )
             continue
-        made = correction_for(conn, programme, issue, field, new_value, reason)
+        record = records.get(issue["source"], {}).get(issue["record_key"])
+        if record is None:
+            errors.append(f"{where}：记录“{issue['record_key']}”在当前数据中不存在")
+            continue
+        made = correction_for(conn, programme, issue, field, new_value, reason, record)
         if isinstance(made, str):
             errors.append(f"{where}：{made}")
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from stdnum.cn import uscc
 
+from assets.corrections.store import check_lengths
 from assets.ingest.normalise import RAW_KEPT, parse_timestamp
 from assets.quality.facts import phone_kind
 from pipelines.programme import Programme
@@ -66,11 +67,16 @@ def normalise_value(field: str, text: str, programme: Programme) -> object:
     return clean_label(text)
 
 
-def check_value(source: str, field: str, text: str, programme: Programme) -> str | None:
-    """Why a new value cannot be taken (in Chinese), or None when it can."""
+def check_value(
+    source: str, field: str, text: str, programme: Programme, reason: str = ""
+) -> str | None:
+    """Why a new value (and its reason) cannot be taken (in Chinese), or None when it can."""
     if field not in CORRECTABLE.get(source, []):
         allowed = "、".join(FIELD_LABELS[f] for f in CORRECTABLE.get(source, []))
         return f"字段“{field}”不能更正（可更正：{allowed}）"
+    too_long = check_lengths(field, str(text or ""), reason)
+    if too_long:
+        return f"{FIELD_LABELS[field]}：{too_long}"
     if normalise_value(field, text, programme) is None:
         label = FIELD_LABELS[field]
         hints = {

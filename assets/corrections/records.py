@@ -1,4 +1,4 @@
-"""Look up the record and the issue a steward acts on, and turn an action into store entries."""
+"""Look up the records and issues people act on, and turn an action into store entries."""
 
 from __future__ import annotations
 
@@ -6,31 +6,43 @@ import duckdb
 import pandas as pd
 
 from assets.corrections.fields import CORRECTABLE, check_value, current_text
-from assets.corrections.store import Correction, Decision
+from assets.corrections.store import Correction, Decision, Proposal
 from assets.warehouse import read_frame
 from pipelines.programme import Programme
 
+CITY_ROW_KEY = "source_file || ':' || source_row"
+
+
+def records_of(
+    conn: duckdb.DuckDBPyConnection, source: str, record_keys: list[str]
+) -> dict[str, dict]:
+    """The warehouse rows behind record keys (application ids, or `file:row` of city tables)."""
+    if source == "platform":
+        sql = "SELECT application_id AS _key, * FROM applications WHERE application_id IN (SELECT unnest(?::VARCHAR[]))"
+    elif source == "city_table":
+        sql = f"SELECT {CITY_ROW_KEY} AS _key, * FROM city_submissions WHERE {CITY_ROW_KEY} IN (SELECT unnest(?::VARCHAR[]))"
+    else:
+        return {}
+    frame = read_frame(conn, sql, [list(record_keys)])
+    return {row.pop("_key"): row for row in frame.to_dict("records")}
+
 
 def record_of(conn: duckdb.DuckDBPyConnection, source: str, record_key: str) -> dict | None:
-    """The warehouse row behind a record key: an application, or a city-table row (`file:row`)."""
-    if source == "platform":
-        frame = read_frame(
-            conn, "SELECT * FROM applications WHERE application_id = ?", [record_key]
-        )
-    elif source == "city_table":
-        frame = read_frame(
-            conn,
-            "SELECT * FROM city_submissions WHERE source_file || ':' || source_row = ?",
-            [record_key],
-        )
-    else:
-        return None
-    return frame.iloc[0].to_dict() if len(frame) else None
+    """The warehouse row behind one record key, or None."""
+    return records_of(conn, source, [record_key]).get(record_key)
+
+
+def issues_of(conn: duckdb.DuckDBPyConnection, issue_ids: list[str]) -> dict[str, dict]:
+    frame = read_frame(
+        conn,
+        "SELECT * FROM dq_issues WHERE issue_id IN (SELECT unnest(?::VARCHAR[]))",
+        [list(issue_ids)],
+    )
+    return {row["issue_id"]: row for row in frame.to_dict("records")}
 
 
 def issue_of(conn: duckdb.DuckDBPyConnection, issue_id: str) -> dict | None:
-    frame = read_frame(conn, "SELECT * FROM dq_issues WHERE issue_id = ?", [issue_id])
-    return frame.iloc[0].to_dict() if len(frame) else None
+    return issues_of(conn, [issue_id]).get(issue_id)
 
 
 def correctable_field(issue: dict) -> str | None:
@@ -39,17 +51,27 @@ def correctable_field(issue: dict) -> str | None:
     return field if field in CORRECTABLE.get(issue.get("source"), []) else None
 
 
+def _text(value) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
 def correction_for(
-    conn, programme: Programme, issue: dict, field: str, new_value: str, reason: str
+    conn,
+    programme: Programme,
+    issue: dict,
+    field: str,
+    new_value: str,
+    reason: str,
+    record: dict | None = None,
 ) -> tuple[Correction, Decision] | str:
     """The correction of one field of an issue's record (and the decision that marks the issue fixed),
-    or the reason it cannot be made."""
+    or the reason it cannot be made. `record` saves the look-up when the caller has it."""
     if not (reason or "").strip():
         return "更正必须填写原因"
-    problem = check_value(issue["source"], field, new_value, programme)
+    problem = check_value(issue["source"], field, new_value, programme, reason)
     if problem:
         return problem
-    record = record_of(conn, issue["source"], issue["record_key"])
+    record = record or record_of(conn, issue["source"], issue["record_key"])
     if record is None:
         return f"记录“{issue['record_key']}”在当前数据中不存在"
     correction = Correction(
@@ -60,16 +82,27 @@ def correction_for(
         new_value=str(new_value).strip(),
         reason=reason.strip(),
         issue_id=issue["issue_id"],
+        city=_text(record.get("city")),
     )
     return correction, decision_for(issue, "fixed", reason)
 
 
-def decision_for(issue: dict, decision: str, reason: str) -> Decision:
-    def text(value):
-        return (
-            None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-        )
+def proposal_for(
+    conn, programme: Programme, issue: dict, field: str, new_value: str, reason: str
+) -> Proposal | str:
+    """A city bureau's proposal for an issue's record (checked like a correction), or why not."""
+    made = correction_for(conn, programme, issue, field, new_value, reason)
+    if isinstance(made, str):
+        return made
+    return Proposal(
+        made[0],
+        rule=issue.get("rule"),
+        detail=_text(issue.get("detail")),
+        credit_code=_text(issue.get("credit_code")),
+    )
 
+
+def decision_for(issue: dict, decision: str, reason: str) -> Decision:
     return Decision(
         issue_id=issue["issue_id"],
         source=issue["source"],
@@ -77,7 +110,7 @@ def decision_for(issue: dict, decision: str, reason: str) -> Decision:
         rule=issue["rule"],
         decision=decision,
         reason=(reason or "").strip(),
-        detail=text(issue.get("detail")),
-        city=text(issue.get("city")),
-        credit_code=text(issue.get("credit_code")),
+        detail=_text(issue.get("detail")),
+        city=_text(issue.get("city")),
+        credit_code=_text(issue.get("credit_code")),
     )

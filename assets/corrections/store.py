@@ -1,19 +1,24 @@
 """The corrections store: an append-only SQLite file beside the warehouse, never rebuilt by a run.
 
 SQLite in WAL mode lets the dashboard, the CLI and a running pipeline read and append at once;
-triggers refuse UPDATE and DELETE, so the audit trail cannot be rewritten.
+triggers refuse UPDATE and DELETE, so the audit trail cannot be rewritten. Every write names its
+actor and is refused here, not on a page, when the actor's role or unit does not allow it: a
+steward corrects, waives, reopens and accepts proposals; a city bureau only proposes, for its own
+unit, and a proposal changes nothing until a steward accepts it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from assets.access.viewer import Scope, Viewer
+from assets.warehouse import REASON_LIMIT, TEXT_LIMITS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS corrections (
@@ -31,6 +36,21 @@ CREATE TABLE IF NOT EXISTS decisions (
     decision TEXT NOT NULL CHECK (decision IN ('fixed', 'waived', 'reopened')),
     reason TEXT NOT NULL, correction_id INTEGER, detail TEXT, city TEXT, credit_code TEXT, batch TEXT
 );
+CREATE TABLE IF NOT EXISTS proposals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL, unit TEXT,
+    source TEXT NOT NULL CHECK (source IN ('platform', 'city_table')),
+    record_key TEXT NOT NULL, field TEXT NOT NULL,
+    old_value TEXT, new_value TEXT NOT NULL, reason TEXT NOT NULL,
+    issue_id TEXT, rule TEXT, detail TEXT, city TEXT NOT NULL, credit_code TEXT
+);
+CREATE TABLE IF NOT EXISTS proposal_decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL,
+    proposal_id INTEGER NOT NULL UNIQUE,
+    decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+    reason TEXT NOT NULL, correction_id INTEGER
+);
 CREATE TRIGGER IF NOT EXISTS corrections_append_only_u BEFORE UPDATE ON corrections
     BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS corrections_append_only_d BEFORE DELETE ON corrections
@@ -39,7 +59,27 @@ CREATE TRIGGER IF NOT EXISTS decisions_append_only_u BEFORE UPDATE ON decisions
     BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_append_only_d BEFORE DELETE ON decisions
     BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS proposals_append_only_u BEFORE UPDATE ON proposals
+    BEGIN SELECT RAISE(ABORT, 'proposals are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS proposals_append_only_d BEFORE DELETE ON proposals
+    BEGIN SELECT RAISE(ABORT, 'proposals are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS proposal_decisions_append_only_u BEFORE UPDATE ON proposal_decisions
+    BEGIN SELECT RAISE(ABORT, 'proposal decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS proposal_decisions_append_only_d BEFORE DELETE ON proposal_decisions
+    BEGIN SELECT RAISE(ABORT, 'proposal decisions are append-only'); END;
 """
+# Columns added after the first release: a store written by an older Lingpao gains them on open.
+ADDED_COLUMNS = {
+    "corrections": {
+        "role": "TEXT",
+        "city": "TEXT",
+        "proposal_id": "INTEGER",
+        "proposed_by": "TEXT",
+    },
+    "decisions": {"role": "TEXT"},
+}
+DECISION_ACTIONS = {"fixed": "correct", "waived": "waive", "reopened": "reopen"}
+KEEP_BACKUPS = 10
 
 
 @dataclass(frozen=True)
@@ -53,6 +93,7 @@ class Correction:
     new_value: str
     reason: str
     issue_id: str | None = None
+    city: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,33 +112,126 @@ class Decision:
     correction_id: int | None = None
 
 
-def store_path(warehouse: Path) -> Path:
-    """The store beside a warehouse (LINGPAO_CORRECTIONS overrides it)."""
-    override = os.environ.get("LINGPAO_CORRECTIONS")
-    return Path(override) if override else warehouse.parent / "corrections.sqlite"
+@dataclass(frozen=True)
+class Proposal:
+    """A city bureau's suggested correction of one field of one of its own records."""
+
+    correction: Correction
+    rule: str | None = None
+    detail: str | None = None
+    credit_code: str | None = None
+
+
+class StoreDamaged(RuntimeError):
+    """The store file is not a readable SQLite database; it is never repaired automatically."""
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class CorrectionStore:
-    """Append corrections and decisions (each batch in one transaction); read them back as frames."""
+def check_lengths(field: str, new_value: str, reason: str) -> str | None:
+    """Why a value or reason is too long (in Chinese), or None."""
+    limit = TEXT_LIMITS.get(field, 200)
+    if len(new_value or "") > limit:
+        return f"新值过长（{len(new_value)} 字，最多 {limit} 字）"
+    if len(reason or "") > REASON_LIMIT:
+        return f"原因过长（{len(reason)} 字，最多 {REASON_LIMIT} 字）"
+    return None
 
-    def __init__(self, path: Path) -> None:
+
+class CorrectionStore:
+    """Append corrections, decisions and proposals (each call in one transaction); read them back."""
+
+    def __init__(self, path: Path, backups: Path | None = None) -> None:
         self.path = Path(path)
+        self.backups = Path(backups) if backups else self.path.parent / "backups"
+
+    # -- opening, damage, backups ------------------------------------------------------------
+    def newest_backup(self) -> Path | None:
+        found = sorted(self.backups.glob(f"{self.path.stem}-*.sqlite"))
+        return found[-1] if found else None
+
+    def _damaged(self, error: Exception) -> StoreDamaged:
+        backup = self.newest_backup()
+        advice = (
+            f"最新备份：{backup}。请核对后用备份替换该文件（cp “{backup}” “{self.path}”），再运行"
+            if backup
+            else "没有备份；请从其他副本恢复该文件，或将其移走后重新开始记录"
+        )
+        return StoreDamaged(
+            f"更正记录库 {self.path} 已损坏，未自动修改（{type(error).__name__}: {error}）。{advice}。"
+        )
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-        conn.executescript(SCHEMA)
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.executescript(SCHEMA)
+            for table, columns in ADDED_COLUMNS.items():
+                present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                for column, kind in columns.items():
+                    if column not in present:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        except sqlite3.DatabaseError as error:
+            raise self._damaged(error) from None
         return conn
+
+    def check(self) -> None:
+        """Raise StoreDamaged when the file exists but is not a sound SQLite database."""
+        if not self.path.exists():
+            return
+        conn = self._connect()
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise self._damaged(error) from None
+        finally:
+            conn.close()
+        if result != "ok":
+            raise self._damaged(RuntimeError(result))
+
+    def backup(self, keep: int = KEEP_BACKUPS) -> Path | None:
+        """Copy the store with SQLite's backup API into the backups folder; keep the newest `keep`."""
+        if not self.path.exists():
+            return None
+        self.check()
+        self.backups.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = self.backups / f"{self.path.stem}-{stamp}.sqlite"
+        source, copy = self._connect(), sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        for old in sorted(self.backups.glob(f"{self.path.stem}-*.sqlite"))[:-keep]:
+            old.unlink(missing_ok=True)
+        return target
+
+    # -- writing -----------------------------------------------------------------------------
+    def _require(self, actor: Viewer, corrections: list[Correction], decisions: list[Decision]):
+        if not isinstance(actor, Viewer):
+            raise TypeError("the store needs the acting Viewer")
+        for c in corrections:
+            actor.require("correct", c.city)
+            problem = check_lengths(c.field, c.new_value, c.reason)
+            if problem:
+                raise ValueError(f"{c.record_key} {c.field}：{problem}")
+        for d in decisions:
+            actor.require(DECISION_ACTIONS[d.decision], d.city)
+            if d.decision == "waived" and not (d.reason or "").strip():
+                raise ValueError(
+                    f"忽略问题必须填写原因 (a waiver needs a reason): {d.record_key} {d.rule}"
+                )
+            if len(d.reason or "") > REASON_LIMIT:
+                raise ValueError(f"{d.record_key}：原因过长（最多 {REASON_LIMIT} 字）")
 
     def record(
         self,
-        who: str,
+        actor: Viewer,
         corrections: Iterable[Correction] = (),
         decisions: Iterable[Decision] = (),
         batch: str | None = None,
@@ -106,56 +240,15 @@ class CorrectionStore:
 
         A decision whose `correction_id` is None and that follows corrections for the same record
         is linked to the last of them (a fix made by a correction)."""
-        if not who or not who.strip():
+        corrections, decisions = list(corrections), list(decisions)
+        self._require(actor, corrections, decisions)
+        who = (actor.name or actor.id).strip()
+        if not who:
             raise ValueError("操作人不能为空 (who is required)")
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            ids, last_for_record = [], {}
-            at = _now()
-            for c in corrections:
-                cursor = conn.execute(
-                    "INSERT INTO corrections (at, who, source, record_key, field, old_value, new_value, reason, "
-                    "issue_id, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        at,
-                        who.strip(),
-                        c.source,
-                        c.record_key,
-                        c.field,
-                        c.old_value,
-                        c.new_value,
-                        c.reason,
-                        c.issue_id,
-                        batch,
-                    ),
-                )
-                ids.append(cursor.lastrowid)
-                last_for_record[c.record_key] = cursor.lastrowid
-            for d in decisions:
-                if d.decision == "waived" and not (d.reason or "").strip():
-                    raise ValueError(
-                        f"忽略问题必须填写原因 (a waiver needs a reason): {d.record_key} {d.rule}"
-                    )
-                conn.execute(
-                    "INSERT INTO decisions (at, who, issue_id, source, record_key, rule, decision, reason, "
-                    "correction_id, detail, city, credit_code, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        at,
-                        who.strip(),
-                        d.issue_id,
-                        d.source,
-                        d.record_key,
-                        d.rule,
-                        d.decision,
-                        d.reason.strip(),
-                        d.correction_id or last_for_record.get(d.record_key),
-                        d.detail,
-                        d.city,
-                        d.credit_code,
-                        batch,
-                    ),
-                )
+            ids = self._insert(conn, actor, who, corrections, decisions, batch)
             conn.execute("COMMIT")
             return ids
         except BaseException:
@@ -164,6 +257,171 @@ class CorrectionStore:
         finally:
             conn.close()
 
+    def _insert(self, conn, actor, who, corrections, decisions, batch, proposal=None) -> list[int]:
+        ids, last_for_record = [], {}
+        at = _now()
+        for c in corrections:
+            cursor = conn.execute(
+                "INSERT INTO corrections (at, who, role, source, record_key, field, old_value, "
+                "new_value, reason, issue_id, batch, city, proposal_id, proposed_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    at,
+                    who,
+                    actor.role,
+                    c.source,
+                    c.record_key,
+                    c.field,
+                    c.old_value,
+                    c.new_value,
+                    c.reason,
+                    c.issue_id,
+                    batch,
+                    c.city,
+                    proposal[0] if proposal else None,
+                    proposal[1] if proposal else None,
+                ),
+            )
+            ids.append(cursor.lastrowid)
+            last_for_record[c.record_key] = cursor.lastrowid
+        for d in decisions:
+            conn.execute(
+                "INSERT INTO decisions (at, who, role, issue_id, source, record_key, rule, decision, "
+                "reason, correction_id, detail, city, credit_code, batch) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    at,
+                    who,
+                    actor.role,
+                    d.issue_id,
+                    d.source,
+                    d.record_key,
+                    d.rule,
+                    d.decision,
+                    d.reason.strip(),
+                    d.correction_id or last_for_record.get(d.record_key),
+                    d.detail,
+                    d.city,
+                    d.credit_code,
+                    batch,
+                ),
+            )
+        return ids
+
+    def propose(self, actor: Viewer, proposal: Proposal) -> int:
+        """Record a city bureau's proposal for one of its own records; returns its id."""
+        c = proposal.correction
+        actor.require("propose", c.city)
+        if not (c.reason or "").strip():
+            raise ValueError("更正建议必须填写原因")
+        problem = check_lengths(c.field, c.new_value, c.reason)
+        if problem:
+            raise ValueError(problem)
+        conn = self._connect()
+        try:
+            cursor = conn.execute(
+                "INSERT INTO proposals (at, who, role, unit, source, record_key, field, old_value, "
+                "new_value, reason, issue_id, rule, detail, city, credit_code) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _now(),
+                    actor.id,
+                    actor.role,
+                    actor.unit,
+                    c.source,
+                    c.record_key,
+                    c.field,
+                    c.old_value,
+                    c.new_value,
+                    c.reason.strip(),
+                    c.issue_id,
+                    proposal.rule,
+                    proposal.detail,
+                    c.city,
+                    proposal.credit_code,
+                ),
+            )
+            return int(cursor.lastrowid)
+        finally:
+            conn.close()
+
+    def settle_proposal(self, actor: Viewer, proposal_id: int, accept: bool, reason: str) -> None:
+        """A steward accepts a pending proposal (it becomes a correction naming both people, and the
+        issue is marked fixed) or rejects it with a reason."""
+        actor.require("accept_proposal")
+        if not accept and not (reason or "").strip():
+            raise ValueError("退回更正建议必须填写原因")
+        if len(reason or "") > REASON_LIMIT:
+            raise ValueError(f"原因过长（最多 {REASON_LIMIT} 字）")
+        who = (actor.name or actor.id).strip()
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute(
+                "SELECT p.*, d.id AS settled FROM proposals p "
+                "LEFT JOIN proposal_decisions d ON d.proposal_id = p.id WHERE p.id = ?",
+                (proposal_id,),
+            ).fetchone()
+            names = [c[0] for c in conn.execute("SELECT * FROM proposals LIMIT 0").description]
+            if row is None:
+                raise ValueError(f"更正建议 {proposal_id} 不存在")
+            p = dict(zip([*names, "settled"], row, strict=True))
+            if p["settled"] is not None:
+                raise ValueError(f"更正建议 {proposal_id} 已处理过")
+            correction_id = None
+            if accept:
+                correction = Correction(
+                    p["source"],
+                    p["record_key"],
+                    p["field"],
+                    p["old_value"],
+                    p["new_value"],
+                    f"采纳{p['who']}的更正建议：{p['reason']}",
+                    p["issue_id"],
+                    p["city"],
+                )
+                decisions = (
+                    [
+                        Decision(
+                            p["issue_id"],
+                            p["source"],
+                            p["record_key"],
+                            p["rule"] or "",
+                            "fixed",
+                            correction.reason,
+                            p["detail"],
+                            p["city"],
+                            p["credit_code"],
+                        )
+                    ]
+                    if p["issue_id"]
+                    else []
+                )
+                self._require(actor, [correction], decisions)
+                correction_id = self._insert(
+                    conn, actor, who, [correction], decisions, None, (proposal_id, p["who"])
+                )[0]
+            conn.execute(
+                "INSERT INTO proposal_decisions (at, who, role, proposal_id, decision, reason, "
+                "correction_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _now(),
+                    who,
+                    actor.role,
+                    proposal_id,
+                    "accepted" if accept else "rejected",
+                    (reason or "采纳").strip(),
+                    correction_id,
+                ),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    # -- reading -----------------------------------------------------------------------------
     def _frame(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         conn = (
             self._connect()
@@ -185,29 +443,56 @@ class CorrectionStore:
             "SELECT * FROM decisions WHERE id IN (SELECT max(id) FROM decisions GROUP BY issue_id)"
         )
 
-    def history(self, record_key: str | None = None) -> pd.DataFrame:
-        """Corrections and decisions, oldest first, optionally of one record: the audit trail."""
-        where = "WHERE record_key = ?" if record_key else ""
-        params = (record_key, record_key) if record_key else ()
+    def proposals(self, scope: Scope, pending_only: bool = False) -> pd.DataFrame:
+        """Proposals in a viewer's scope (a city bureau: its own unit), with how each was settled."""
+        return self._frame(
+            """SELECT p.*, d.decision AS settled, d.who AS settled_by, d.at AS settled_at,
+                      d.reason AS settled_reason
+               FROM proposals p LEFT JOIN proposal_decisions d ON d.proposal_id = p.id
+               WHERE (? IS NULL OR p.city = ?) AND (? = 0 OR d.id IS NULL) ORDER BY p.id""",
+            (scope.unit, scope.unit, int(pending_only)),
+        )
+
+    def history(self, scope: Scope, record_key: str | None = None) -> pd.DataFrame:
+        """Corrections, decisions and proposals, oldest first, optionally of one record: the audit
+        trail. A city bureau's scope keeps the entries of its own unit only."""
+        where = "WHERE (? IS NULL OR record_key = ?) AND (? IS NULL OR city = ?)"
+        params = (record_key, record_key, scope.unit, scope.unit)
         return self._frame(
             f"""
-            SELECT at, who, 'correction' AS kind, source, record_key, field, old_value, new_value, NULL AS rule,
-                   NULL AS decision, reason, id FROM corrections {where}
+            SELECT at, who, role, 'correction' AS kind, source, record_key, field, old_value,
+                   new_value, NULL AS rule, NULL AS decision, reason, proposed_by, id
+            FROM corrections {where}
             UNION ALL
-            SELECT at, who, 'decision', source, record_key, NULL, NULL, NULL, rule, decision, reason, id
-            FROM decisions {where}
+            SELECT at, who, role, 'decision', source, record_key, NULL, NULL, NULL, rule, decision,
+                   reason, NULL, id FROM decisions {where}
+            UNION ALL
+            SELECT at, who, role, 'proposal', source, record_key, field, old_value, new_value,
+                   rule, NULL, reason, NULL, id FROM proposals {where}
             ORDER BY at, kind, id""",
-            params,
+            params * 3,
         )
 
     def signature(self) -> str:
-        """Changes whenever anything is appended (for the re-check sensor)."""
+        """Changes whenever anything is appended (for the re-check sensor); a damaged store signs
+        by its size and time, so a run is still started and says what is wrong."""
         if not self.path.exists():
             return "c0:0/d0:0"  # the same as an empty store: creating the file is no change
-        conn = self._connect()
+        try:
+            conn = self._connect()
+        except StoreDamaged:
+            stat = self.path.stat()
+            return f"damaged:{stat.st_size}:{stat.st_mtime_ns}"
         try:
             c = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM corrections").fetchone()
             d = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM decisions").fetchone()
         finally:
             conn.close()
         return f"c{c[0]}:{c[1]}/d{d[0]}:{d[1]}"
+
+
+def store_path(warehouse: Path) -> Path:
+    """The store beside a warehouse (LINGPAO_CORRECTIONS overrides it)."""
+    from assets.foundation.layout import Layout
+
+    return Layout.resolve(warehouse=warehouse).corrections

@@ -1,0 +1,132 @@
+"""What people do from the dashboard: correct, waive, reopen, propose, accept or reject a proposal,
+start a re-check. Each is refused below the page when the actor may not (the store checks every
+write), and each is written to the audit log with who, role and time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from assets.access.audit import AuditLog
+from assets.access.roles import Forbidden
+from assets.access.viewer import Viewer
+from assets.corrections.records import correction_for, decision_for, proposal_for
+from assets.corrections.store import CorrectionStore, StoreDamaged
+from assets.foundation.layout import Layout
+from assets.warehouse import connect_read_only
+from pipelines.programme import Programme
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Desk:
+    """One viewer's hands on the data: the store, the served warehouse and the audit log."""
+
+    def __init__(self, layout: Layout, actor: Viewer, programme: Programme) -> None:
+        self.layout, self.actor, self.programme = layout, actor, programme
+        self.store = CorrectionStore(layout.corrections, layout.backups)
+        self.audit = AuditLog(layout.audit)
+
+    def _guarded(self, event: str, detail: str, action) -> str | None:
+        """Run an action; a refusal or a bad value becomes the message shown, and is audited."""
+        try:
+            action()
+        except Forbidden as refusal:
+            self.audit.record("refused", self.actor, f"{event}: {refusal}")
+            return str(refusal)
+        except (ValueError, StoreDamaged) as problem:
+            return str(problem)
+        self.audit.record(event, self.actor, detail)
+        return None
+
+    def _served(self):
+        database = self.layout.readable()
+        if database is None:
+            raise ValueError("尚无数据：请先运行 lingpao run")
+        return connect_read_only(database)
+
+    def correct(self, issue: dict, field: str, new_value: str, reason: str) -> str | None:
+        """Record a correction and mark the issue fixed; the reason it cannot be, or None."""
+        with self._served() as conn:
+            made = correction_for(conn, self.programme, issue, field, new_value, reason)
+        if isinstance(made, str):
+            return made
+        return self._guarded(
+            "correction",
+            f"{issue['record_key']} {field}: “{made[0].old_value}” → “{made[0].new_value}”",
+            lambda: self.store.record(self.actor, [made[0]], [made[1]]),
+        )
+
+    def decide(self, issue: dict, decision: str, reason: str) -> str | None:
+        """Record a waiver (a reason is required) or a reopening; the reason it cannot be, or None."""
+        if decision == "waived" and not (reason or "").strip():
+            return "忽略问题必须填写原因"
+        entry = decision_for(issue, decision, reason or "重新打开")
+        return self._guarded(
+            "decision",
+            f"{issue['record_key']} {issue['rule']}: {decision}",
+            lambda: self.store.record(self.actor, decisions=[entry]),
+        )
+
+    def propose(self, issue: dict, field: str, new_value: str, reason: str) -> str | None:
+        """Record a city bureau's proposal (nothing changes until a steward accepts it)."""
+        with self._served() as conn:
+            made = proposal_for(conn, self.programme, issue, field, new_value, reason)
+        if isinstance(made, str):
+            return made
+        return self._guarded(
+            "proposal",
+            f"{issue['record_key']} {field}: → “{made.correction.new_value}”",
+            lambda: self.store.propose(self.actor, made),
+        )
+
+    def settle(self, proposal_id: int, accept: bool, reason: str) -> str | None:
+        """Accept (a correction naming both people) or reject a pending proposal."""
+        return self._guarded(
+            "proposal_decision",
+            f"建议 {proposal_id}: {'accepted' if accept else 'rejected'}",
+            lambda: self.store.settle_proposal(self.actor, proposal_id, accept, reason),
+        )
+
+    def download(self, action: str, unit: str | None, what: str, build) -> bytes:
+        """Build a download (on click) if the viewer may (`export`, or `download_feedback` for a
+        unit), and audit it; `build` returns the bytes. Raises Forbidden otherwise."""
+        try:
+            self.actor.require(action, unit)
+        except Forbidden as refusal:
+            self.audit.record("refused", self.actor, f"download {what}: {refusal}")
+            raise
+        data = build()
+        self.audit.record("download", self.actor, what)
+        return data
+
+    def start_run(self, running: bool) -> str | None:
+        """Start `lingpao run` in the background unless one is running; None when started."""
+        try:
+            self.actor.require("run")
+        except Forbidden as refusal:
+            self.audit.record("refused", self.actor, f"run: {refusal}")
+            return str(refusal)
+        if running:
+            return "已有运行在进行。"
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "run",
+                "--inbox",
+                str(self.layout.inbox),
+                "--warehouse",
+                str(self.layout.warehouse),
+            ],
+            cwd=PROJECT_ROOT,
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.audit.record("run", self.actor, "从仪表盘重新检查")
+        return None
