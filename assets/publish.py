@@ -1,29 +1,66 @@
-"""The serving copy: the dashboard reads a consistent copy, published atomically after each run."""
+"""The serving copy: the dashboard reads a consistent copy, published atomically after each run.
 
-from __future__ import annotations
+A run that read no platform snapshot, or that would drop more than half of the applications the
+dashboard shows now, is not published (an empty or unmounted inbox must not blank the dashboard).
+"""
 
 import os
 import shutil
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
+from assets.foundation.layout import Layout
 from assets.ingest.platform import stage_history
 from assets.marts.shortlist import shortlist, shortlist_exclusions
-from assets.warehouse import open_warehouse
+from assets.warehouse import connect_read_only, open_warehouse
+
+
+class PublishRefused(RuntimeError):
+    """This run's result is not published; the message says why and what to do."""
 
 
 def serving_path(warehouse: Path) -> Path:
     """Where the serving copy of a warehouse lives: beside it, `<name>.serving.duckdb`."""
-    return warehouse.with_name(f"{warehouse.stem}.serving{warehouse.suffix or '.duckdb'}")
+    return Layout.resolve(warehouse=warehouse).serving
 
 
 def readable_database(warehouse: Path) -> Path | None:
     """What readers open: the serving copy if published, else the warehouse; None if neither exists."""
-    for candidate in (serving_path(warehouse), warehouse):
-        if candidate.exists():
-            return candidate
+    return Layout.resolve(warehouse=warehouse).readable()
+
+
+def published_applications(warehouse: Path) -> int | None:
+    """Applications in the current serving copy; None when there is none (or it cannot be read)."""
+    served = serving_path(warehouse)
+    if not served.exists():
+        return None
+    try:
+        with connect_read_only(served) as conn:
+            return int(conn.execute("SELECT count(*) FROM applications").fetchone()[0])
+    except duckdb.Error:
+        return None  # a damaged serving copy is replaced by this run
+
+
+def refusal(conn: duckdb.DuckDBPyConnection, warehouse: Path, allow_shrink: bool) -> str | None:
+    """Why this run must not be published, or None."""
+    snapshots = conn.execute(
+        "SELECT count(*) FROM inbox_files WHERE folder = 'platform' AND status = 'read'"
+    ).fetchone()[0]
+    if not snapshots and not allow_shrink:
+        return (
+            "收件箱中没有可读的平台导出文件（platform/），本次结果未发布，仪表盘继续显示上次发布的数据。"
+            "请检查收件箱是否为空或未挂载。"
+        )
+    now = int(conn.execute("SELECT count(*) FROM applications").fetchone()[0])
+    before = published_applications(warehouse)
+    if before and now * 2 < before and not allow_shrink:
+        return (
+            f"本次只有 {now} 项申报，不到已发布的 {before} 项的一半，本次结果未发布。"
+            "请检查收件箱是否缺少文件；确认无误后用 lingpao run --allow-shrink 发布。"
+        )
     return None
 
 
@@ -36,10 +73,21 @@ def publish(warehouse: Path) -> Path:
     return target
 
 
+class PublishConfig(dg.Config):
+    """`allow_shrink`: publish even a run without a platform snapshot, or one holding under half
+    the applications published now."""
+
+    allow_shrink: bool = False
+
+
 @dg.asset(group_name="serving", deps=[shortlist, shortlist_exclusions, stage_history])
-def serving_warehouse(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def serving_warehouse(config: PublishConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """A read-only copy of the finished warehouse for the dashboard, swapped in atomically."""
+    path = Path(warehouse.database)
     with open_warehouse(warehouse) as conn:
+        reason = refusal(conn, path, config.allow_shrink)
         conn.execute("CHECKPOINT")
-    target = publish(Path(warehouse.database))
+    if reason:
+        raise PublishRefused(reason)
+    target = publish(path)
     return dg.MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})

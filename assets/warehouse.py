@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,24 @@ EVIDENCE_COLUMNS = [
     "ev_special_condition",
     "ev_authenticity",
 ]
+# The longest text a person may enter: a corrected or proposed value of each field, and a reason.
+TEXT_LIMITS = {
+    "credit_code": 40,
+    "company_name": 200,
+    "city": 20,
+    "county": 50,
+    "cluster": 100,
+    "industry": 100,
+    "application_type": 40,
+    "direction": 40,
+    "qualification": 200,
+    "contact_name": 50,
+    "contact_phone": 40,
+    "submitted_at": 40,
+    "stage": 20,
+}
+REASON_LIMIT = 500
+
 _SOURCE = {"source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER"}
 _APPLICATION = {
     "application_id": "VARCHAR",
@@ -178,14 +197,45 @@ def open_warehouse(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnecti
             conn.close()
 
 
+def is_lock_conflict(error: Exception) -> bool:
+    """True when DuckDB refused a file because another process holds it (worth a retry)."""
+    return "lock" in str(error).lower()
+
+
 def connect_read_only(path: Path, retries: int = 20) -> duckdb.DuckDBPyConnection:
-    """A short-lived read-only connection, retried while another process holds the file for writing."""
+    """A short-lived read-only connection, retried while another process holds the file for
+    writing; a damaged file fails at once (retrying cannot mend it)."""
     for attempt in range(retries):
         try:
             return duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
+        except duckdb.IOException as error:
+            if not is_lock_conflict(error):
+                raise
             time.sleep(0.05 * (attempt + 1))
     return duckdb.connect(str(path), read_only=True)
+
+
+def set_aside_if_damaged(path: Path) -> str | None:
+    """Move a warehouse file DuckDB cannot open out of the way (it is rebuilt from the inbox);
+    returns the message saying so, or None when the file is sound or absent."""
+    if not path.exists():
+        return None
+    try:
+        duckdb.connect(str(path)).close()
+        return None
+    except duckdb.Error as error:
+        if is_lock_conflict(error):
+            return None  # in use by a reader, so not damaged: the run's connection waits for it
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        moved = path.with_name(f"{path.name}.damaged-{stamp}")
+        os.replace(path, moved)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            os.replace(wal, moved.with_name(moved.name + ".wal"))
+        return (
+            f"数据仓库 {path} 已损坏（{str(error).splitlines()[0][:200]}），已移至 {moved}，"
+            "本次从收件箱重建。"
+        )
 
 
 def create_table(conn: duckdb.DuckDBPyConnection, name: str) -> None:

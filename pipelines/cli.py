@@ -12,6 +12,8 @@ from pipelines import cli_corrections, cli_export, cli_users
 from pipelines.cli_common import CommandError, add_location_options
 from pipelines.programme import PROJECT_ROOT
 
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
 
 def command_run(args: argparse.Namespace) -> int:
     from pipelines.programme import load_programme
@@ -25,7 +27,7 @@ def command_run(args: argparse.Namespace) -> int:
         load_programme()
     except (FileNotFoundError, ValueError) as error:
         raise CommandError(f"申报年度配置有误 (programme configuration): {error}") from error
-    summary = run_pipeline(args.inbox, args.warehouse)
+    summary = run_pipeline(args.inbox, args.warehouse, allow_shrink=args.allow_shrink)
     print("\n".join(summary.lines()))
     return 0 if summary.success else 1
 
@@ -39,9 +41,15 @@ def command_sample(args: argparse.Namespace) -> int:
 
 
 def command_dashboard(args: argparse.Namespace) -> int:
-    from pipelines.resources import warehouse_path
+    from assets.foundation.layout import Layout
 
-    env = dict(os.environ, LINGPAO_WAREHOUSE=str(warehouse_path(args.warehouse)))
+    layout = Layout.resolve(args.inbox, args.warehouse)
+    if not layout.users.exists() and args.address not in LOOPBACK:
+        raise CommandError(
+            f"没有用户文件（{layout.users}）时，仪表盘只在本机（127.0.0.1）提供服务，不能监听 "
+            f"{args.address}。请先添加用户：lingpao users add ID --role ROLE --password-stdin"
+        )
+    env = dict(os.environ, LINGPAO_WAREHOUSE=str(layout.warehouse))
     if args.inbox:
         env["LINGPAO_INBOX"] = args.inbox
     app = PROJECT_ROOT / "dashboard" / "app.py"
@@ -59,6 +67,8 @@ def command_dashboard(args: argparse.Namespace) -> int:
         args.address,
         "--browser.gatherUsageStats",
         "false",
+        "--client.showErrorDetails",
+        "none",
     ]
     print(f"Lingpao dashboard: http://{args.address}:{args.port}", flush=True)
     return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
@@ -75,9 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="materialise every asset once and print a summary",
         description="Read the inbox, rebuild the warehouse, check every "
         "rule, publish the serving copy. Exit 0 even when records fail "
-        "rules; non-zero only when the run itself failed.",
+        "rules; non-zero only when the run itself failed, or when its result is not published "
+        "(no platform snapshot, or under half the applications published now: --allow-shrink).",
     )
     add_location_options(run)
+    run.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even a run without a platform snapshot, or one holding under half the applications published now",
+    )
     run.set_defaults(handler=command_run)
 
     dashboard = commands.add_parser(

@@ -29,7 +29,15 @@ def open_served(warehouse: str | None):
         raise CommandError(
             f"数据仓库不存在，请先运行 lingpao run (no warehouse): {warehouse_path(warehouse)}"
         )
-    return connect_read_only(database)
+    import duckdb
+
+    try:
+        return connect_read_only(database)
+    except duckdb.Error as error:
+        raise CommandError(
+            f"无法读取数据文件 {database}（{str(error).splitlines()[0][:160]}）；"
+            "请重新运行 lingpao run 生成它"
+        ) from None
 
 
 def unit_option(programme, city: str | None) -> str | None:

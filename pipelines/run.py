@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.warehouse import set_aside_if_damaged
 from pipelines.definitions import ALL_ASSETS
 from pipelines.resources import make_resources, warehouse_path
 from pipelines.runlock import run_lock
@@ -22,6 +23,11 @@ SUMMARY_TABLES = [
     "shortlist",
     "shortlist_exclusions",
 ]
+NOT_READ = {
+    "unreadable": "无法读取 unreadable",
+    "skipped": "已跳过 skipped",
+    "ignored": "未使用 ignored",
+}
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -34,8 +40,9 @@ class RunSummary:
     files: list[tuple] = field(default_factory=list)  # (folder, status, count)
     tables: dict[str, int] = field(default_factory=dict)
     issues: list[tuple] = field(default_factory=list)  # (rule, severity, count)
-    unreadable: list[tuple] = field(default_factory=list)  # (file, reason)
+    unreadable: list[tuple] = field(default_factory=list)  # (file, status, reason)
     data_docs: str | None = None
+    notices: list[str] = field(default_factory=list)  # e.g. a damaged warehouse set aside
     settled: dict[str, int] = field(default_factory=dict)  # fixed / waived issue counts
     corrections: dict[str, int] = field(default_factory=dict)  # applied / superseded
 
@@ -43,12 +50,19 @@ class RunSummary:
         out = [
             "运行成功 (run succeeded)" if self.success else f"运行失败 (run failed): {self.failure}"
         ]
+        out += [f"注意 notice: {n}" for n in self.notices]
         if self.files:
             out.append("文件 files: " + "; ".join(f"{f}/{s} {n}" for f, s, n in self.files))
-        for name, reason in self.unreadable:
-            out.append(f"  无法读取 unreadable: {name}: {reason}")
+        for name, status, reason in self.unreadable:
+            label = NOT_READ.get(status, status)
+            out.append(f"  {label}: {name}: {reason}")
         if self.tables:
-            out.append("表 tables: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
+            head = (
+                "表 tables"
+                if self.success
+                else "本次运行（未发布）的表 tables of this unpublished run"
+            )
+            out.append(f"{head}: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
         if self.issues:
             out.append("未解决问题 open issues (rule, severity, count):")
             out += [f"  {rule:<28} {severity:<8} {count}" for rule, severity, count in self.issues]
@@ -84,7 +98,7 @@ def summarise(warehouse: Path, success: bool, failure: str | None = None) -> Run
                 "SELECT folder, status, count(*) FROM inbox_files GROUP BY ALL ORDER BY ALL"
             ).fetchall()
             summary.unreadable = conn.execute(
-                "SELECT source_file, reason FROM inbox_files WHERE status <> 'read' ORDER BY 1"
+                "SELECT source_file, status, reason FROM inbox_files WHERE status <> 'read' ORDER BY 1"
             ).fetchall()
         for table in SUMMARY_TABLES:
             if table in present:
@@ -110,31 +124,50 @@ def summarise(warehouse: Path, success: bool, failure: str | None = None) -> Run
 
 
 def failure_text(result) -> str:
-    """The root cause of each failed step, one line each (no Dagster wrapper text, no traceback)."""
-    lines = []
+    """The root cause of each failure (a step, a resource, the run), one line each, without Dagster's
+    wrapper text or a traceback."""
+    lines: list[str] = []
     for event in result.all_events:
-        if event.event_type_value != "STEP_FAILURE" or not event.step_failure_data.error:
+        error = getattr(event.event_specific_data, "error", None)
+        if error is None:
             continue
-        error = event.step_failure_data.error
         while error.cause is not None:
             error = error.cause
-        lines.append(f"{event.step_key}: {error.message.strip()}")
+        message = error.message.strip()
+        prefix = message.split(": ", 1)[0]
+        if prefix.rsplit(".", 1)[-1] == error.cls_name:  # "package.module.Class: text" -> "text"
+            message = message.split(": ", 1)[1]
+        line = f"{event.step_key}: {message}" if event.step_key else message
+        if not any(message in seen for seen in lines):
+            lines.append(line)
     return "; ".join(lines) or "unknown failure"
 
 
-def run_pipeline(inbox: str | None = None, warehouse: str | None = None) -> RunSummary:
+def run_pipeline(
+    inbox: str | None = None, warehouse: str | None = None, allow_shrink: bool = False
+) -> RunSummary:
     """Materialise every asset once without a server; failures of records are data, not errors.
 
     Runs on one warehouse take turns (a run lock beside it); the dashboard is not blocked, as it
-    reads the serving copy that each run replaces atomically at its end."""
+    reads the serving copy that each run replaces atomically at its end. A damaged warehouse is
+    set aside and rebuilt from the inbox (it is derived); `allow_shrink` publishes a run that
+    holds under half the applications published now."""
     resources = make_resources(inbox, warehouse)
-    with run_lock(warehouse_path(warehouse)):
+    target = warehouse_path(warehouse)
+    run_config = {
+        **QUIET,
+        "ops": {"serving_warehouse": {"config": {"allow_shrink": allow_shrink}}},
+    }
+    with run_lock(target):
+        notice = set_aside_if_damaged(target)
         result = dg.materialize(
             ALL_ASSETS,
             resources=resources,
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
-            run_config=QUIET,
+            run_config=run_config,
         )
-    failure = None if result.success else failure_text(result)
-    return summarise(warehouse_path(warehouse), result.success, failure)
+        failure = None if result.success else failure_text(result)
+        summary = summarise(target, result.success, failure)  # still ours: no run writes now
+    summary.notices += [notice] if notice else []
+    return summary
