@@ -7,7 +7,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from assets.corrections.outcomes import correct, record_outcomes
-from assets.ingest.files import file_record, record_files
+from assets.ingest.files import file_record, listing_record, record_files
 from assets.ingest.headers import find_header, records_below
 from assets.ingest.inbox import list_files
 from assets.ingest.normalise import normalise_rows
@@ -58,6 +58,10 @@ def read_city_inbox(inbox, programme: Programme) -> tuple[pd.DataFrame, list[dic
     required = programme.required_columns("city_table")
     frames, records = [], []
     for file in list_files(inbox, "cities"):
+        unread = listing_record(file, "city_table")
+        if unread:
+            records.append(unread)
+            continue
         try:
             sheets = read_sheets(file.path)
         except UnreadableFile as error:

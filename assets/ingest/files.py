@@ -10,7 +10,7 @@ from assets.warehouse import TABLES
 
 
 def file_record(file: InboxFile, kind: str, **values: object) -> dict:
-    """A row of `inbox_files` for one file; `status` is `read`, `unreadable` or `ignored`."""
+    """A row of `inbox_files` for one file; `status` is `read`, `unreadable`, `ignored` or `skipped`."""
     record = {
         "source_file": file.name,
         "folder": file.folder,
@@ -20,6 +20,15 @@ def file_record(file: InboxFile, kind: str, **values: object) -> dict:
     }
     record.update(values)
     return record
+
+
+def listing_record(file: InboxFile, kind: str, **values: object) -> dict | None:
+    """The log row of an entry that is not read (skipped, or a folder or dangling link), else None."""
+    if file.skipped:
+        return file_record(file, kind, status="skipped", reason=file.skipped, rows=0, **values)
+    if file.problem:
+        return file_record(file, kind, status="unreadable", reason=file.problem, rows=0, **values)
+    return None
 
 
 def record_files(conn: duckdb.DuckDBPyConnection, folder: str, records: list[dict]) -> None:

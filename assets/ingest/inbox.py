@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 FOLDERS = ("platform", "cities", "registry")
+# Names that look like tables: a folder so named is reported rather than entered.
+TABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt", ".docx"}
 _STAMP = re.compile(
     r"(?<!\d)(20\d{2})[-._年]?(\d{2})[-._月]?(\d{2})日?(?:[_\-T ]?(\d{2})[:：.时]?(\d{2})(?:[:：.分]?(\d{2}))?)?(?!\d)"
 )
@@ -16,31 +19,73 @@ _STAMP = re.compile(
 
 @dataclass(frozen=True)
 class InboxFile:
-    """One file of the inbox, named by its path relative to the inbox (e.g. `cities/邯郸.xlsx`)."""
+    """One entry of the inbox, named by its path relative to the inbox (e.g. `cities/邯郸.xlsx`).
+
+    `skipped` says why an entry is not an inbox file (an editor's lock file, a hidden file);
+    `problem` says why a would-be file cannot be read (a folder named like a table, a dangling link).
+    """
 
     path: Path
     folder: str
     name: str  # relative path, used as source_file everywhere
+    skipped: str | None = None
+    problem: str | None = None
 
     @property
-    def modified_at(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.path.stat().st_mtime, tz=dt.UTC)
+    def modified_at(self) -> dt.datetime | None:
+        try:
+            stamp = self.path.stat().st_mtime
+        except OSError:
+            return None
+        return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
+
+
+def _entry(path: Path, inbox: Path, folder: str) -> InboxFile:
+    """What a path under inbox/folder is: a file to read, one to skip, or a problem to report."""
+    name = path.name
+    entry = InboxFile(path=path, folder=folder, name=path.relative_to(inbox).as_posix())
+    if name.startswith("~$") or name.startswith(".~lock."):
+        reason = "编辑器的临时锁文件（表格正被打开编辑时生成），不是数据文件，已跳过"
+        return replace(entry, skipped=reason)
+    if name.startswith("."):
+        return replace(entry, skipped="隐藏文件或文件夹，已跳过")
+    if path.is_symlink() and not path.exists():
+        return replace(entry, problem="链接指向的文件不存在，无法读取")
+    if path.is_dir():
+        return replace(entry, problem="这是一个文件夹，不是文件（名称像表格文件），未读取其内容")
+    if not path.is_file():
+        return replace(entry, problem="不是普通文件，无法读取")
+    return entry
 
 
 def list_files(inbox: Path, folder: str) -> list[InboxFile]:
-    """Every file under inbox/folder (recursively), in name order; hidden files are not inbox files."""
+    """Every entry under inbox/folder (recursively, in name order): files to read, and the ones
+    skipped or unreadable with the reason. Hidden folders are listed once, not entered."""
     base = inbox / folder
     if not base.is_dir():
         return []
     found = []
-    for path in sorted(base.rglob("*")):
-        if path.is_file() and not any(
-            part.startswith(".") for part in path.relative_to(base).parts
-        ):
-            found.append(
-                InboxFile(path=path, folder=folder, name=path.relative_to(inbox).as_posix())
-            )
-    return found
+    for root, folders, files in os.walk(base):
+        here = Path(root)
+        entered = []
+        for sub in sorted(folders):
+            path = here / sub
+            if (
+                sub.startswith(".")
+                or Path(sub).suffix.lower() in TABLE_SUFFIXES
+                or path.is_symlink()
+            ):
+                entry = _entry(path, inbox, folder)
+                found.append(
+                    entry
+                    if entry.skipped or entry.problem
+                    else replace(entry, problem="链接到一个文件夹，未读取其内容")
+                )
+            else:
+                entered.append(sub)
+        folders[:] = entered
+        found += [_entry(here / name, inbox, folder) for name in files]
+    return sorted(found, key=lambda f: f.name)
 
 
 def stamp_from_name(name: str, timezone: str) -> dt.datetime | None:

@@ -7,7 +7,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from assets.corrections.outcomes import correct, record_outcomes
-from assets.ingest.files import file_record, record_files
+from assets.ingest.files import file_record, listing_record, record_files
 from assets.ingest.headers import find_header, records_below
 from assets.ingest.inbox import list_files, snapshot_time
 from assets.ingest.normalise import normalise_rows
@@ -25,6 +25,10 @@ def read_platform_inbox(inbox, programme: Programme) -> tuple[pd.DataFrame, list
     required = programme.required_columns("platform")
     frames, records = [], []
     for file in list_files(inbox, "platform"):
+        unread = listing_record(file, "platform_snapshot")
+        if unread:
+            records.append(unread)
+            continue
         taken_at, taken_from = snapshot_time(file, programme.timezone)
         base = {"snapshot_at": taken_at, "snapshot_time_from": taken_from}
         try:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import python_calamine
 
+from assets.ingest.safety import Limits, Refused, check_archive, kind_of, refuse_disguise
+
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
 WORD_SUFFIXES = {".docx"}
@@ -46,12 +48,37 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """`utf-16-le`/`utf-16-be` when text bytes alternate with zero bytes the way UTF-16 does."""
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 4:
+        return None
+    odd_zeros = sum(1 for i in range(1, 2 * pairs, 2) if sample[i] == 0)
+    even_zeros = sum(1 for i in range(0, 2 * pairs, 2) if sample[i] == 0)
+    if odd_zeros > 0.3 * pairs and even_zeros < 0.05 * pairs:
+        return "utf-16-le"
+    if even_zeros > 0.3 * pairs and odd_zeros < 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-16 with BOM, UTF-8 (with or without BOM), else GB18030 (a GBK superset)."""
+    """Decode CSV bytes: UTF-16 (with a BOM, or recognisably without), UTF-8 (with or without BOM),
+    else GB18030 (a GBK superset)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise UnreadableFile("文件标明为 UTF-16 编码，但内容已损坏（可能被截断）") from None
     if b"\x00" in data:
-        raise UnreadableFile("文件含二进制内容，不是 CSV 文本")
+        encoding = utf16_without_bom(data)
+        if encoding is None:
+            raise UnreadableFile("文件含二进制内容，不是 CSV 文本")
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            raise UnreadableFile("文件像是 UTF-16 编码，但内容已损坏（可能被截断）") from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding), encoding
@@ -71,9 +98,16 @@ def read_csv(path: Path) -> list[Sheet]:
     return [Sheet(name="", rows=rows)]
 
 
-def read_spreadsheet(path: Path) -> list[Sheet]:
+def read_spreadsheet(path: Path, renamed: bool = False) -> list[Sheet]:
+    """Every sheet of a workbook; `renamed` when the content's format is not the extension's."""
     try:
-        workbook = python_calamine.load_workbook(str(path))
+        if renamed:  # e.g. an .xls saved under .xlsx: let calamine tell the format by content
+            with path.open("rb") as handle:
+                workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
+        else:
+            workbook = python_calamine.load_workbook(str(path))
+    except python_calamine.PasswordError:
+        raise UnreadableFile("文件设有打开密码（已加密），无法读取；请取消密码后重新放入") from None
     except Exception as error:  # calamine raises several types for corrupt files
         raise UnreadableFile(
             f"表格文件损坏或格式不符（{type(error).__name__}: {error}）"
@@ -112,11 +146,16 @@ def read_docx(path: Path) -> list[Sheet]:
             rows = [[cell.text.strip() for cell in row.cells] for row in tables[child].rows]
             sheets.append(Sheet(name=f"表{len(sheets) + 1}", rows=rows, preamble=preamble))
             preamble = []
+    if not sheets:
+        raise UnreadableFile("Word 文件中没有表格（附件2应为一张表格）")
     return sheets
 
 
-def read_sheets(path: Path) -> list[Sheet]:
-    """Read a file into sheets of text; raise UnreadableFile with the reason if it cannot be read."""
+def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
+    """Read a file into sheets of text; raise UnreadableFile with the reason if it cannot be read.
+
+    The content is checked before any parser sees it: what it really is (an HTML page or a CSV
+    named .xls, an encrypted workbook), and how far a ZIP-based file inflates (`limits`)."""
     suffix = path.suffix.lower()
     if suffix not in READABLE_SUFFIXES:
         raise UnreadableFile(
@@ -126,6 +165,17 @@ def read_sheets(path: Path) -> list[Sheet]:
         raise UnreadableFile("文件为空（0 字节）")
     if suffix in CSV_SUFFIXES:
         return read_csv(path)
-    if suffix in WORD_SUFFIXES:
-        return read_docx(path)
-    return read_spreadsheet(path)
+    limits = limits or Limits.from_environment()
+    try:
+        kind = kind_of(path)
+        expected = "ole" if suffix == ".xls" else "zip"
+        if suffix in SPREADSHEET_SUFFIXES and kind in ("zip", "ole"):
+            refuse_disguise(path, kind, kind)  # an encrypted Office file is an OLE container
+            if kind == "zip":
+                check_archive(path, limits)
+            return read_spreadsheet(path, renamed=kind != expected)
+        refuse_disguise(path, kind, expected)
+        check_archive(path, limits)
+    except Refused as error:
+        raise UnreadableFile(str(error)) from None
+    return read_docx(path)

@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from assets.ingest.files import file_record, record_files
+from assets.ingest.files import file_record, listing_record, record_files
 from assets.ingest.headers import find_header, records_below
 from assets.ingest.inbox import InboxFile, list_files
 from assets.ingest.readers import UnreadableFile, read_sheets
@@ -77,6 +77,10 @@ def read_registry(inbox, programme: Programme) -> tuple[pd.DataFrame, pd.DataFra
     """(pool members, cluster list, file log); the shipped cluster list when the inbox has none."""
     pools, clusters, records = [], [], []
     for file in list_files(inbox, "registry"):
+        unread = listing_record(file, "registry")
+        if unread:
+            records.append(unread)
+            continue
         kind = registry_kind(file)
         if kind is None:
             records.append(

@@ -51,6 +51,7 @@ RULES: dict[str, Rule] = {
         # extensions of the contract: records the pipeline cannot otherwise place
         Rule("application_id_missing", "error", "平台导出行缺少申报编号", "sql", contract=False),
         Rule("stage_invalid", "warning", "当前环节无法识别", "gx", contract=False),
+        Rule("table_empty", "warning", "文件只有表头，没有数据行", "ingest", contract=False),
     ]
 }
 

@@ -27,6 +27,26 @@ class Failure:
     record_key: str
 
 
+SUITE_LABELS = {"applications": "平台申报", "city_submissions": "市级汇总表"}
+SUITE_SOURCES = {"applications": "platform", "city_submissions": "city_table"}
+# What each expectation type checks, for people (the suites use these types only).
+EXPECTATION_LABELS = {
+    "expect_column_values_to_match_regex": "{column}符合格式 {regex}",
+    "expect_column_values_to_be_in_set": "{column}在允许的取值中",
+    "expect_column_pair_values_to_be_equal": "{column_A}与{column_B}相同",
+    "expect_column_pair_values_a_to_be_greater_than_b": "{column_A}不早于{column_B}",
+    "expect_column_values_to_be_null": "{column}为空",
+}
+
+
+def describe_expectation(expectation: dict) -> str:
+    """One expectation of a suite in words (column names as they are in the facts frame)."""
+    template = EXPECTATION_LABELS.get(expectation["type"], expectation["type"])
+    return template.format_map(
+        {k: v for k, v in expectation["kwargs"].items() if isinstance(v, str)}
+    )
+
+
 def load_suite(name: str) -> dict:
     return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -131,8 +151,18 @@ a { color: #0b5cad; }
 """
 
 
+# Data Docs hold raw inbox values, which GX does not always escape: whoever opens them, no script
+# runs and nothing outside the folder is fetched.
+CSP = (
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'; "
+    "form-action 'none'; base-uri 'none'\">"
+)
+
+
 def make_offline(docs_dir: Path) -> None:
-    """Rewrite every page of a Data Docs site to use only local files."""
+    """Rewrite every page of a Data Docs site to use only local files, under a policy that runs no
+    script and loads nothing from elsewhere."""
     css = docs_dir / "static" / "styles" / "lingpao_offline.css"
     css.parent.mkdir(parents=True, exist_ok=True)
     css.write_text(OFFLINE_CSS, encoding="utf-8")
@@ -142,5 +172,6 @@ def make_offline(docs_dir: Path) -> None:
         html = _EXTERNAL_IMG.sub("", html)
         depth = len(page.relative_to(docs_dir).parts) - 1
         link = f'<link rel="stylesheet" href="{"../" * depth}static/styles/lingpao_offline.css">'
+        html = re.sub(r"<head[^>]*>", lambda m: f"{m.group(0)}\n{CSP}", html, count=1)
         html = html.replace("</head>", f"{link}\n</head>", 1)
         page.write_text(html, encoding="utf-8")

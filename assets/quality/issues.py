@@ -39,8 +39,16 @@ def location(file: str | None, sheet: str | None, row: int | None) -> str:
 
 
 def file_issues(files: pd.DataFrame) -> pd.DataFrame:
-    """`file_unreadable` for every inbox file that could not be read or whose unit is unknown."""
-    bad = files[files["status"] == "unreadable"]
+    """`file_unreadable` for every inbox file that could not be read or whose unit is unknown, and
+    `table_empty` for a file read whose table has a header but no rows."""
+    unreadable = files[files["status"] == "unreadable"]
+    empty = files[(files["status"] == "read") & (files["rows"].fillna(0) == 0)]
+    rows = [
+        (row, "file_unreadable", f"文件无法读取：{row.reason}") for row in unreadable.itertuples()
+    ] + [
+        (row, "table_empty", "文件有表头但没有任何数据行，请检查是否导出或填写完整")
+        for row in empty.itertuples()
+    ]
     return pd.DataFrame.from_records(
         [
             {
@@ -48,13 +56,13 @@ def file_issues(files: pd.DataFrame) -> pd.DataFrame:
                 "record_key": row.source_file,
                 "credit_code": None,
                 "city": row.city,
-                "rule": "file_unreadable",
+                "rule": rule,
                 "field": None,
                 "value": None,
                 "source_file": row.source_file,
-                "note": f"文件无法读取：{row.reason}",
+                "note": note,
             }
-            for row in bad.itertuples()
+            for row, rule, note in rows
         ]
     )
 
