@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.common import number, page
+from dashboard.common import chart_safe, number, page
 from dashboard.labels import label_of, labelled
 
 programme = data.programme()
@@ -40,7 +40,7 @@ def stacked_by_cluster(column: str, legend: str, height: int, key: str) -> None:
         return
     counts[legend] = label_of(column, counts[column], programme)
     chart = px.bar(
-        counts,
+        chart_safe(counts),
         x="cluster",
         y="applications",
         color=legend,
@@ -63,7 +63,7 @@ else:
         index="city", columns="方向", values="applications", aggfunc="sum", fill_value=0
     )
     chart = px.imshow(
-        grid,
+        chart_safe(grid),
         text_auto=True,
         aspect="auto",
         color_continuous_scale="Blues",

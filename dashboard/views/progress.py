@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.common import number, page
+from dashboard.common import chart_safe, number, page
 from dashboard.labels import label_maps, label_of, labelled
 
 programme = data.programme()
@@ -160,11 +160,13 @@ st.dataframe(
     hide_index=True,
     key="arrivals",
 )
-unreadable = data.unreadable_city_files()
+unreadable = data.unreadable_city_files(scope)
 if len(unreadable):
-    st.warning(
-        "以下汇总表文件无法读取："
-        + "；".join(f"{r.source_file}（{r.reason}）" for r in unreadable.itertuples())
+    st.warning(f"有 {len(unreadable)} 个汇总表文件未能读取，见下表。")
+    st.dataframe(
+        unreadable.rename(columns={"source_file": "文件", "reason": "原因"}),
+        hide_index=True,
+        key="unreadable_city_files",
     )
 
 st.subheader("等待最久的申报")
@@ -198,7 +200,7 @@ with st.expander("按市、集群、方向的申报数"):
         if counts.empty:
             st.info("暂无已提交的申报。")
             continue
-        chart = px.bar(counts, x=counts.columns[0], y="申报数", text="申报数")
+        chart = px.bar(chart_safe(counts), x=counts.columns[0], y="申报数", text="申报数")
         chart.update_layout(height=300, margin={"t": 10, "b": 10}, xaxis_title=None)
         st.plotly_chart(chart, width="stretch", key=f"chart_{dimension}")
         st.dataframe(counts, hide_index=True, key=f"table_{dimension}")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from assets.exports.archive import zip_folder
 from assets.quality.catalogue import RULES
+from assets.quality.gx_suites import SUITE_LABELS, SUITE_SOURCES, describe_expectation, load_suite
 from dashboard import data
-from dashboard.common import number, page
+from dashboard.actions import download
+from dashboard.common import chart_safe, number, page
 from dashboard.labels import SEVERITY_LABELS, labelled
 
 programme = data.programme()
@@ -55,7 +57,7 @@ else:
     st.subheader("规则 × 各市")
     if not matrix.empty:
         chart = px.imshow(
-            matrix,
+            chart_safe(matrix),
             text_auto=True,
             aspect="auto",
             color_continuous_scale="Reds",
@@ -95,26 +97,36 @@ else:
         key="issue_records",
     )
 
-st.subheader("Great Expectations 数据文档")
-docs = data.data_docs_dir()
-if scope.unit:  # the documents list failing values of every unit
-    st.caption("数据文档包含全省数据，仅向省级用户开放。")
-elif docs is None:
-    st.info("尚未生成数据文档：运行 `lingpao run` 后生成。")
-else:
-    st.markdown(
-        f"每次运行后生成于服务器目录 `{docs}`（离线可用，可直接用浏览器打开 `index.html`）。"
+st.subheader("规则集校验结果（Great Expectations）")
+st.caption(
+    "列规则由 Great Expectations 规则集（expectations/*.json）校验；下表为每项检查当前不通过的记录数"
+    "和示例值（已忽略的仍计入），不通过的记录见上方“查看记录”。"
+)
+failures = data.rule_failures(scope)
+rows = []
+for suite, source_label in SUITE_LABELS.items():
+    for expectation in load_suite(suite)["expectations"]:
+        rule = expectation["meta"]["rule"]
+        mine = failures[(failures["source"] == SUITE_SOURCES[suite]) & (failures["rule"] == rule)]
+        rows.append(
+            {
+                "数据表": source_label,
+                "规则": f"{RULES[rule].name}（{rule}）",
+                "检查": describe_expectation(expectation),
+                "不通过记录数": int(mine["failing"].sum()) if len(mine) else 0,
+                "示例值": "、".join(map(str, mine["examples"].iloc[0])) if len(mine) else "",
+            }
+        )
+st.dataframe(pd.DataFrame(rows), hide_index=True, key="validation_results")
+docs = data.layout().gx_docs
+if scope.unit is None and (docs / "index.html").exists():
+    st.text(f"完整的数据文档（HTML，可离线打开 index.html）在服务器目录：{docs}")
+    download(
+        "下载数据文档（zip）",
+        "export",
+        None,
+        lambda: zip_folder(docs),
+        f"数据文档_{programme.year}.zip",
+        key="download_docs",
+        mime="application/zip",
     )
-    pages = sorted(docs.rglob("*.html"), key=lambda p: (p.name != "index.html", str(p)))
-    choice = st.selectbox(
-        "在此查看", pages, key="q_docs", format_func=lambda p: str(p.relative_to(docs))
-    )
-    html = choice.read_text(encoding="utf-8")
-    css = (docs / "static" / "styles" / "lingpao_offline.css").read_text(encoding="utf-8")
-    html = re.sub(
-        r'<link rel="stylesheet" href="[^"]*lingpao_offline.css">', f"<style>{css}</style>", html
-    )
-    # shown inline without scripts: the page holds values read from inbox files
-    html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S | re.I)
-    html = re.sub(r"\son\w+\s*=\s*(\"[^\"]*\"|'[^']*')", "", html, flags=re.I)
-    st.iframe(html, height=600)

@@ -1,4 +1,5 @@
-"""数据治理 (data stewards): the issue queue; one record with its source, fix, waive or reopen; history."""
+"""数据治理: the issue queue; one record with its source; correct, waive, reopen (stewards), propose
+(city bureaus, for their own records), proposals to accept or reject; history; re-check; feedback."""
 
 from __future__ import annotations
 
@@ -7,32 +8,48 @@ import streamlit as st
 
 from assets.corrections.fields import CORRECTABLE, FIELD_LABELS
 from assets.corrections.records import correctable_field
+from assets.corrections.store import StoreDamaged
 from assets.exports.feedback import write_feedback
 from assets.quality.catalogue import RULES
 from assets.warehouse import connect_read_only
-from dashboard import data, steward
+from dashboard import actions, data
+from dashboard.access import viewer
 from dashboard.common import number, page
 from dashboard.labels import SEVERITY_LABELS, labelled
-from pipelines.resources import warehouse_path
 from pipelines.runlock import is_running
 
 STATUS_LABELS = {"open": "未解决", "waived": "已忽略", "fixed": "已更正"}
+SETTLED_LABELS = {"accepted": "已采纳", "rejected": "已退回"}
 programme = data.programme()
 head = page(
     "数据治理",
-    "数据管理员：逐条处理问题（更正、忽略、重新打开），记录可追溯；向各市发送问题反馈表。",
+    "数据管理员逐条处理问题（更正、忽略、重新打开），审核各市的更正建议；各市对本单位记录提出更正建议；"
+    "每一步都有记录。",
 )
 if head is None:
     st.stop()
 scope, filters = head
-who = steward.operator()
+me = viewer()
+desk = actions.desk()
+
+
+def show(message: str | None, done: str) -> None:
+    """The outcome of an action: what was refused or wrong, else what happens next."""
+    st.error(message) if message else st.success(done)
+
+
+try:
+    latest = desk.store.latest_decisions()
+    proposals = desk.store.proposals(scope)
+except StoreDamaged as damaged:
+    st.error(str(damaged))
+    st.stop()
 
 everything = data.issues(scope, filters, status=None)
 if everything.empty:
     st.success("没有任何问题记录。")
     st.stop()
-pending = steward.store().latest_decisions()
-pending = pending.set_index("issue_id")["decision"] if len(pending) else pd.Series(dtype=str)
+pending = latest.set_index("issue_id")["decision"] if len(latest) else pd.Series(dtype=str)
 everything["pending"] = [
     pending.get(i) if pending.get(i) != d else None
     for i, d in zip(everything["issue_id"], everything["decision"], strict=True)
@@ -86,120 +103,204 @@ st.dataframe(
     hide_index=True,
     key="queue_table",
 )
-if queue.empty:
-    st.stop()
 
-st.subheader("处理一条问题")
-choice = st.selectbox(
-    "问题",
-    list(queue["issue_id"]),
-    key="g_issue",
-    format_func=lambda i: (lambda r: f"{r['record_key']} · {RULES[r['rule']].name}")(
-        queue.set_index("issue_id").loc[i]
-    ),
-)
-issue = queue.set_index("issue_id").loc[choice].to_dict() | {"issue_id": choice}
-st.markdown(
-    f"**{STATUS_LABELS[issue['status']]}** · {SEVERITY_LABELS[issue['severity']]} · {issue['detail']}"
-)
-where = [
-    f"文件 {issue['source_file']}" if isinstance(issue.get("source_file"), str) else "",
-    f"工作表 {issue['source_sheet']}"
-    if isinstance(issue.get("source_sheet"), str) and issue["source_sheet"]
-    else "",
-    f"第 {int(issue['source_row'])} 行" if pd.notna(issue.get("source_row")) else "",
-]
-st.caption("来源：" + "，".join(w for w in where if w))
-
-values = data.record(issue["source"], issue["record_key"])
-if values:
-    fields = [f for f in CORRECTABLE.get(issue["source"], []) if f in values]
-    table = pd.DataFrame(
-        [
-            {
-                "字段": FIELD_LABELS[f],
-                "当前值": "" if pd.isna(values.get(f)) else str(values.get(f)),
-                "原始值": str(values.get(f"{f}_raw") or ""),
-            }
-            for f in fields
-        ]
+if len(queue):
+    st.subheader("处理一条问题")
+    by_id = queue.set_index("issue_id")
+    choice = st.selectbox(
+        "问题",
+        list(queue["issue_id"]),
+        key="g_issue",
+        format_func=lambda i: f"{by_id.at[i, 'record_key']} · {RULES[by_id.at[i, 'rule']].name}",
     )
-    st.dataframe(table, hide_index=True, key="record_values")
+    issue = by_id.loc[choice].to_dict() | {"issue_id": choice}
+    unit = issue["city"] if isinstance(issue.get("city"), str) else None
+    st.text(  # text, never markdown: the detail quotes values from inbox files
+        f"{STATUS_LABELS[issue['status']]} · {SEVERITY_LABELS[issue['severity']]} · {issue['detail']}",
+        width="stretch",
+    )
+    where = [
+        f"文件 {issue['source_file']}" if isinstance(issue.get("source_file"), str) else "",
+        f"工作表 {issue['source_sheet']}"
+        if isinstance(issue.get("source_sheet"), str) and issue["source_sheet"]
+        else "",
+        f"第 {int(issue['source_row'])} 行" if pd.notna(issue.get("source_row")) else "",
+    ]
+    st.text("来源：" + "，".join(w for w in where if w), width="stretch")
 
-field = correctable_field(issue)
-fix = issue.get("suggested_fix")
-if isinstance(fix, str) and fix and field:
-    if st.button(f"采用建议修改：{FIELD_LABELS[field]} 改为“{fix}”", key="apply_fix"):
-        problem = steward.correct(issue, field, fix, "采用建议修改", who)
-        st.error(problem) if problem else st.success("已记录更正，下次运行后重新检查。")
-
-if issue["source"] in CORRECTABLE:
-    with st.form("correction_form"):
-        st.markdown("**录入更正**")
-        options = CORRECTABLE[issue["source"]]
-        chosen = st.selectbox(
-            "字段",
-            options,
-            index=options.index(field) if field in options else 0,
-            format_func=lambda f: FIELD_LABELS[f],
-            key="c_field",
+    values = data.record(scope, issue["source"], issue["record_key"])
+    if values:
+        fields = [f for f in CORRECTABLE.get(issue["source"], []) if f in values]
+        table = pd.DataFrame(
+            [
+                {
+                    "字段": FIELD_LABELS[f],
+                    "当前值": "" if pd.isna(values.get(f)) else str(values.get(f)),
+                    "原始值": str(values.get(f"{f}_raw") or ""),
+                }
+                for f in fields
+            ]
         )
-        new_value = st.text_input("新值", key="c_value")
-        reason = st.text_input("原因（必填）", key="c_reason")
-        if st.form_submit_button("保存更正"):
-            problem = steward.correct(issue, chosen, new_value, reason, who)
-            st.error(problem) if problem else st.success("已记录更正，下次运行后重新检查。")
+        st.dataframe(table, hide_index=True, key="record_values")
 
-if issue["status"] == "open":
-    with st.form("waive_form"):
-        st.markdown("**忽略此问题**（如经核实无误）")
-        reason = st.text_area("原因（必填）", key="w_reason")
-        if st.form_submit_button("忽略"):
-            problem = steward.decide(issue, "waived", reason, who)
-            st.error(problem) if problem else st.success("已忽略，此问题在重新打开前保持忽略。")
-elif st.button("重新打开", key="reopen"):
-    problem = steward.decide(issue, "reopened", "重新打开", who)
-    st.error(problem) if problem else st.success("已重新打开，下次运行后生效。")
+    field = correctable_field(issue)
+    fix = issue.get("suggested_fix")
+    corrects, proposes = me.may("correct", unit), me.may("propose", unit)
+    if isinstance(fix, str) and fix and field and (corrects or proposes):
+        st.text(f"建议修改：{FIELD_LABELS[field]} 改为“{fix}”")
+        if st.button("采用建议修改" if corrects else "提出此建议修改", key="apply_fix"):
+            if corrects:
+                show(
+                    desk.correct(issue, field, fix, "采用建议修改"),
+                    "已记录更正，下次运行后重新检查。",
+                )
+            else:
+                show(
+                    desk.propose(issue, field, fix, "采用建议修改"),
+                    "已提出更正建议，待数据管理员采纳。",
+                )
 
-st.markdown("**处理记录**")
-history = steward.store().history(issue["record_key"])
-if history.empty:
-    st.caption("此记录尚无更正或处理。")
+    if issue["source"] in CORRECTABLE and (corrects or proposes):
+        with st.form("correction_form"):
+            st.markdown("**录入更正**" if corrects else "**提出更正建议**（数据管理员采纳后生效）")
+            options = CORRECTABLE[issue["source"]]
+            chosen = st.selectbox(
+                "字段",
+                options,
+                index=options.index(field) if field in options else 0,
+                format_func=lambda f: FIELD_LABELS[f],
+                key="c_field",
+            )
+            new_value = st.text_input("新值", key="c_value", max_chars=200)
+            reason = st.text_input("原因（必填）", key="c_reason", max_chars=500)
+            if st.form_submit_button("保存更正" if corrects else "提出建议"):
+                if corrects:
+                    show(
+                        desk.correct(issue, chosen, new_value, reason),
+                        "已记录更正，下次运行后重新检查。",
+                    )
+                else:
+                    show(
+                        desk.propose(issue, chosen, new_value, reason),
+                        "已提出更正建议，待数据管理员采纳。",
+                    )
+
+    if issue["status"] == "open" and me.may("waive", unit):
+        with st.form("waive_form"):
+            st.markdown("**忽略此问题**（如经核实无误）")
+            reason = st.text_area("原因（必填）", key="w_reason", max_chars=500)
+            if st.form_submit_button("忽略"):
+                show(desk.decide(issue, "waived", reason), "已忽略，此问题在重新打开前保持忽略。")
+    elif issue["status"] != "open" and me.may("reopen", unit):
+        if st.button("重新打开", key="reopen"):
+            show(desk.decide(issue, "reopened", "重新打开"), "已重新打开，下次运行后生效。")
+    if not (corrects or proposes):
+        st.caption("更正、忽略和重新打开由数据管理员处理；各市可对本单位的记录提出更正建议。")
+
+    st.markdown("**处理记录**")
+    history = desk.store.history(scope, issue["record_key"])
+    if history.empty:
+        st.caption("此记录尚无更正、建议或处理。")
+    else:
+        st.dataframe(
+            history.rename(
+                columns={
+                    "at": "时间",
+                    "who": "操作人",
+                    "kind": "类型",
+                    "field": "字段",
+                    "old_value": "原值",
+                    "new_value": "新值",
+                    "decision": "处理",
+                    "reason": "原因",
+                    "proposed_by": "建议人",
+                }
+            )[["时间", "操作人", "类型", "字段", "原值", "新值", "处理", "原因", "建议人"]],
+            hide_index=True,
+            key="history",
+        )
+
+st.subheader("更正建议" if me.may("accept_proposal") else "本单位的更正建议")
+if proposals.empty:
+    st.caption("暂无更正建议。")
 else:
-    st.dataframe(
-        history.rename(
-            columns={
-                "at": "时间",
-                "who": "操作人",
-                "kind": "类型",
-                "field": "字段",
-                "old_value": "原值",
-                "new_value": "新值",
-                "rule": "规则",
-                "decision": "处理",
-                "reason": "原因",
-            }
-        )[["时间", "操作人", "类型", "字段", "原值", "新值", "规则", "处理", "原因"]],
-        hide_index=True,
-        key="history",
+    listed = proposals.assign(
+        状态=proposals["settled"].map(lambda d: SETTLED_LABELS.get(d, "待审核"))
+    ).rename(
+        columns={
+            "id": "编号",
+            "at": "时间",
+            "who": "建议人",
+            "city": "所属市",
+            "record_key": "记录",
+            "field": "字段",
+            "old_value": "原值",
+            "new_value": "建议值",
+            "reason": "原因",
+            "settled_by": "审核人",
+            "settled_reason": "审核意见",
+        }
     )
+    st.dataframe(
+        listed[
+            [
+                "编号",
+                "时间",
+                "建议人",
+                "所属市",
+                "记录",
+                "字段",
+                "原值",
+                "建议值",
+                "原因",
+                "状态",
+                "审核人",
+                "审核意见",
+            ]
+        ],
+        hide_index=True,
+        key="proposals_table",
+    )
+    waiting_ids = list(proposals.loc[proposals["settled"].isna(), "id"])
+    if waiting_ids and me.may("accept_proposal"):
+        with st.form("proposal_form"):
+            chosen_id = st.selectbox("待审核的建议", waiting_ids, key="p_id")
+            verdict = st.radio(
+                "审核",
+                ["accept", "reject"],
+                key="p_verdict",
+                horizontal=True,
+                format_func=lambda v: {"accept": "采纳", "reject": "退回"}[v],
+            )
+            note = st.text_input("审核意见（退回时必填）", key="p_reason", max_chars=500)
+            if st.form_submit_button("提交审核"):
+                show(
+                    desk.settle(int(chosen_id), verdict == "accept", note),
+                    "已采纳：更正已记录，下次运行后生效。" if verdict == "accept" else "已退回。",
+                )
 
 st.subheader("重新检查与反馈")
 left, right = st.columns(2)
 with left:
-    if is_running(warehouse_path()):
+    if is_running(data.layout().warehouse):
         st.info("正在运行检查……完成后页面数据自动更新。")
-    elif st.button("立即重新检查（运行 lingpao run）", key="recheck"):
-        st.success("已开始运行。") if steward.start_recheck() else st.info("已有运行在进行。")
+    elif me.may("run") and st.button("立即重新检查（运行 lingpao run）", key="recheck"):
+        problem = desk.start_run(is_running(data.layout().warehouse))
+        st.info(problem) if problem else st.success("已开始运行。")
 with right:
     units = [scope.unit] if scope.unit else programme.units  # a city bureau gets its own list only
-    unit = st.selectbox("反馈表：报送单位", units, key="g_feedback_unit")
-    with connect_read_only(data.database_file()) as conn:
-        workbook = write_feedback(conn, programme, unit)
-    st.download_button(
-        f"下载{unit}问题反馈表",
-        workbook,
-        file_name=f"{unit}_问题反馈_{programme.year}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    feedback_unit = st.selectbox("反馈表：报送单位", units, key="g_feedback_unit")
+    database = data.database_file()
+
+    def feedback() -> bytes:
+        with connect_read_only(database) as conn:
+            return write_feedback(conn, programme, feedback_unit)
+
+    actions.download(
+        f"下载{feedback_unit}问题反馈表",
+        "download_feedback",
+        feedback_unit,
+        feedback,
+        f"{feedback_unit}_问题反馈_{programme.year}.xlsx",
         key="download_feedback",
     )

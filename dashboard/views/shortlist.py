@@ -7,6 +7,7 @@ import streamlit as st
 from assets.exports.shortlist import write_shortlist
 from assets.warehouse import connect_read_only
 from dashboard import data
+from dashboard.actions import download
 from dashboard.common import number, page
 from dashboard.labels import labelled
 
@@ -100,12 +101,16 @@ else:
 
 database = data.database_file()
 if database is not None and data.has("shortlist"):
-    with connect_read_only(database) as conn:
-        workbook = write_shortlist(conn, programme, unit=scope.unit)
-    st.download_button(
+
+    def workbook() -> bytes:
+        with connect_read_only(database) as conn:
+            return write_shortlist(conn, programme, unit=scope.unit)
+
+    download(
         "下载专家评审名单（Excel）",
+        "export_shortlist",
+        None,
         workbook,
-        file_name=f"专家评审名单_{programme.year}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"专家评审名单_{programme.year}.xlsx",
         key="download_shortlist",
     )
