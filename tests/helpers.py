@@ -33,9 +33,12 @@ def platform_record(**values: object) -> list[object]:
     return [defaults.get(h, "") for h in PLATFORM_HEADERS]
 
 
-def run(inbox: Path, tmp_path: Path, name: str = "warehouse.duckdb") -> tuple[RunSummary, Path]:
+def run(
+    inbox: Path, tmp_path: Path, name: str = "warehouse.duckdb", allow_shrink: bool = False
+) -> tuple[RunSummary, Path]:
+    """Run the pipeline; `allow_shrink` for an inbox that deliberately has no platform snapshot."""
     warehouse = tmp_path / name
-    summary = run_pipeline(str(inbox), str(warehouse))
+    summary = run_pipeline(str(inbox), str(warehouse), allow_shrink=allow_shrink)
     assert summary.success, summary.failure
     return summary, warehouse
 
@@ -92,3 +95,71 @@ def issues(warehouse: Path, rule: str | None = None) -> set:
             for r in query(warehouse, "SELECT record_key FROM dq_issues WHERE rule = ?", [rule])
         }
     return set(query(warehouse, "SELECT rule, record_key FROM dq_issues"))
+
+
+HOSTILE = {
+    "formula_link": '=HYPERLINK("http://evil.example/x","点我")',
+    "formula_cmd": "=cmd|' /C calc'!A0",
+    "formula_at": "@SUM(A1)",
+    "formula_plus": "+1-2",
+    "script": "<script>alert(1)</script>河北有限公司",
+    "img": "<img src=x onerror=alert(2)>",
+    "svg": "<SVG/ONLOAD=&#97;&#108;&#101;&#114;&#116;(8)>",
+    "markdown": "[点此核实](http://evil.example) ![b](http://evil.example/b.png)",
+    "anchor": '<a href="http://evil.example">鹿泉电子信息</a>',
+}
+
+
+def write_hostile_inbox(inbox: Path) -> dict[str, str]:
+    """An inbox whose names, contacts, directions, codes, clusters and file names are hostile:
+    formulas, script and image tags, markdown links. Returns the application ids by what they carry."""
+    from pipelines.sample.writers import write_xlsx
+
+    certified = code(901)
+    rows = [
+        platform_record(
+            申报编号="LPX1",
+            企业名称=HOSTILE["formula_link"],
+            统一社会信用代码=code(900),
+            所属集群=HOSTILE["anchor"],
+            联系人=HOSTILE["img"],
+            具体专项条件=HOSTILE["formula_at"],
+            所属行业=HOSTILE["formula_plus"],
+            当前环节="市级已确认入库",
+        ),
+        platform_record(
+            申报编号="LPX2",
+            企业名称=HOSTILE["script"],
+            统一社会信用代码=code(902),
+            申报类型="“领跑者”企业认定",
+            申报方向=HOSTILE["markdown"],
+            提交时间="2023-07-27 09:00:00",
+            当前环节="市级已推荐",
+        ),
+        platform_record(
+            申报编号="LPX3",
+            企业名称=HOSTILE["formula_cmd"],
+            统一社会信用代码=certified,
+            申报类型="“领跑者”企业认定",
+            提交时间="2023-07-27 10:00:00",
+            当前环节="市级已推荐",
+            联系人=HOSTILE["markdown"],
+        ),
+        platform_record(
+            申报编号="LPX4",
+            企业名称="河北正常有限公司",
+            统一社会信用代码=HOSTILE["svg"],
+        ),
+    ]
+    write_inbox(inbox, rows, pool=[(certified, "某公司", "培育库")])
+    title = ["石家庄市推荐“领跑者”企业培育及认定申报汇总表"]
+    table = [
+        title,
+        CITY_HEADERS,
+        city_row(1, HOSTILE["formula_link"], code(900)),
+        city_row(2, HOSTILE["formula_cmd"], certified, kind="“领跑者”企业认定"),
+        city_row(3, "-2+3", HOSTILE["svg"], direction=HOSTILE["markdown"], phone=HOSTILE["img"]),
+    ]
+    write_xlsx(inbox / "cities" / "石家庄[点此](javascript:alert(9)).xlsx", [("汇总表", table, 1)])
+    (inbox / "cities" / "<img src=x onerror=alert(3)>.xlsx").write_bytes(b"<html>not a workbook")
+    return {"formula": "LPX1", "script": "LPX2", "shortlisted": "LPX3", "svg": "LPX4"}

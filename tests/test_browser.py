@@ -1,5 +1,7 @@
-"""A real headless Chromium (Debian's, no downloaded browser) opens every page of `lingpao dashboard`."""
+"""A real headless Chromium (Debian's, no downloaded browser) opens the pages of `lingpao dashboard`:
+every page renders, nothing is fetched from elsewhere, and hostile inbox values stay inert text."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -11,6 +13,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from assets.access.users import User, save_users
+from assets.foundation.layout import Layout
+from pipelines.programme import load_programme
+from tests.helpers import run, write_hostile_inbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -31,6 +38,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+LOCAL = {"127.0.0.1", None}
 
 if CHROMIUM is None and os.environ.get("CI"):
     pytest.fail(
@@ -45,8 +53,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def dashboard(sample_run):
+@contextlib.contextmanager
+def serve(warehouse: Path, **env: str):
+    """`lingpao dashboard` on a warehouse, on a free port of this machine; yields its address."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -57,9 +66,10 @@ def dashboard(sample_run):
             "--address",
             "127.0.0.1",
             "--warehouse",
-            str(sample_run["warehouse"]),
+            str(warehouse),
         ],
         cwd=ROOT,
+        env=dict(os.environ, **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -79,30 +89,107 @@ def dashboard(sample_run):
         process.wait(timeout=30)
 
 
-def test_every_page_in_a_real_browser(dashboard):
+@contextlib.contextmanager
+def browser():
     from playwright.sync_api import sync_playwright
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def open_page(context, url: str, ready: str = '[data-testid="stMetric"]'):
+    """A page of the dashboard, loaded and settled; with the hosts it fetched from and its dialogs."""
+    page = context.new_page()
+    page.hosts, page.dialogs = set(), []
+    page.on("request", lambda request: page.hosts.add(urlparse(request.url).hostname))
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    page.wait_for_selector(ready, timeout=90_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
+    page.wait_for_timeout(2000)
+    return page
+
+
+def off_machine_links(page) -> list[str]:
+    """Links, images and frames in the page that point anywhere but this machine."""
+    urls = page.eval_on_selector_all(
+        "a[href], img[src], iframe[src], link[href], script[src]",
+        "nodes => nodes.map(n => n.href || n.src || '')",
+    )
+    return [u for u in urls if urlparse(u).hostname not in LOCAL and not u.startswith("data:")]
+
+
+def test_every_page_in_a_real_browser(sample_run):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with serve(sample_run["warehouse"]) as base, browser() as chromium:
         for name, path in PAGES.items():
-            page = browser.new_page(viewport={"width": 1500, "height": 3000})
-            hosts = set()
-            page.on("request", lambda request, seen=hosts: seen.add(urlparse(request.url).hostname))
-            page.goto(f"{dashboard}/{path}")
-            page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
-            page.wait_for_function(
-                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+            page = open_page(
+                chromium.new_context(viewport={"width": 1500, "height": 3000}), f"{base}/{path}"
             )
-            page.wait_for_timeout(2000)
             page.screenshot(path=str(SHOTS / f"{name}.png"))
             text = page.inner_text("body")
             assert page.locator('[data-testid="stException"]').count() == 0, name
             assert "Traceback" not in text and "Page not found" not in text, name
-            assert "数据截至" in text, name
-            assert hosts <= {"127.0.0.1", None}, (
-                f"{name} fetched from {hosts - {'127.0.0.1', None}}"
-            )
+            assert "数据截至" in text and "本机模式" in text, name
+            assert page.hosts <= LOCAL, f"{name} fetched from {page.hosts - LOCAL}"
             page.close()
-        browser.close()
-    assert sorted(p.stem for p in SHOTS.glob("*.png")) == sorted(PAGES)
+    assert {p.stem for p in SHOTS.glob("*.png")} >= set(PAGES)
+
+
+@pytest.fixture(scope="module")
+def hostile_warehouse(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("hostile_browser")
+    for folder in ("platform", "cities", "registry"):
+        (base / "inbox" / folder).mkdir(parents=True)
+    write_hostile_inbox(base / "inbox")
+    return run(base / "inbox", base)[1]
+
+
+def test_hostile_values_stay_text_on_every_page(hostile_warehouse):
+    with serve(hostile_warehouse) as base, browser() as chromium:
+        for name, path in PAGES.items():
+            page = open_page(
+                chromium.new_context(viewport={"width": 1500, "height": 3000}), f"{base}/{path}"
+            )
+            if name == "quality":
+                page.get_by_text("规则集校验结果").first.wait_for(timeout=60_000)
+            page.screenshot(path=str(SHOTS / f"hostile_{name}.png"))
+            assert page.dialogs == [], f"{name} opened {page.dialogs}"
+            assert page.hosts <= LOCAL, f"{name} fetched from {page.hosts - LOCAL}"
+            assert off_machine_links(page) == [], name
+            assert page.locator("iframe").count() == 0, name  # no Data Docs (or anything) inline
+            assert page.locator('[data-testid="stException"]').count() == 0, name
+            page.close()
+    docs = Layout.resolve(warehouse=hostile_warehouse).gx_docs
+    for html in docs.rglob("*.html"):
+        assert "script-src 'none'" in html.read_text(encoding="utf-8"), html
+
+
+def test_trusted_header_sign_in_only_when_configured(sample_run, tmp_path):
+    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
+        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
+    warehouse = tmp_path / "warehouse.duckdb"
+    users = {"gw@example.com": User(id="gw@example.com", role="leadership", name="网关用户")}
+    save_users(Layout.resolve(warehouse=warehouse).users, users, load_programme(2023).units)
+    header = {"X-Remote-User": "gw@example.com"}
+    gateway = {"LINGPAO_AUTH": "header", "LINGPAO_AUTH_PROXIES": "127.0.0.1"}
+    with serve(warehouse, **gateway) as base, browser() as chromium:
+        page = open_page(chromium.new_context(extra_http_headers=header), base)
+        assert "网关用户" in page.inner_text("body")
+        page = open_page(chromium.new_context(), base, ready='[data-testid="stAlert"]')
+        assert "单点登录网关" in page.inner_text("body")
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+    with serve(warehouse) as base, browser() as chromium:  # password mode: the header is ignored
+        page = open_page(
+            chromium.new_context(extra_http_headers=header), base, ready='[data-testid="stForm"]'
+        )
+        assert (
+            "登录" in page.inner_text("body")
+            and page.locator('[data-testid="stMetric"]').count() == 0
+        )

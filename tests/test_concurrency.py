@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from assets.access.viewer import operator
 from assets.corrections.store import Correction, CorrectionStore, store_path
 from pipelines.run import run_pipeline
 from pipelines.runlock import is_running
@@ -81,7 +82,8 @@ def test_a_correction_saved_during_a_run_is_kept(sample_run, tmp_path):
     assert is_running(warehouse)
     store = CorrectionStore(store_path(warehouse))
     store.record(
-        "测试员", [Correction("platform", record_key, "credit_code", old, fix, "运行中保存")]
+        operator("测试员"),
+        [Correction("platform", record_key, "credit_code", old, fix, "运行中保存")],
     )
     assert running.wait(timeout=300) == 0
     assert list(store.corrections()["new_value"]) == [fix]

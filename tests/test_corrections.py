@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 
+from assets.access.viewer import Scope, operator
 from assets.corrections.store import Correction, CorrectionStore, Decision, store_path
 from pipelines.sample.writers import write_csv
 from tests.conftest import query
@@ -47,7 +48,9 @@ def snapshot(inbox, name: str, *rows):
 
 def test_the_store_is_append_only(tmp_path):
     store = CorrectionStore(tmp_path / "c.sqlite")
-    store.record("甲", [Correction("platform", "A", "direction", "x", "科技创新发展", "核实")])
+    store.record(
+        operator("甲"), [Correction("platform", "A", "direction", "x", "科技创新发展", "核实")]
+    )
     with (
         sqlite3.connect(tmp_path / "c.sqlite") as conn,
         pytest.raises(sqlite3.DatabaseError, match="append-only"),
@@ -60,10 +63,11 @@ def test_the_store_is_append_only(tmp_path):
         conn.execute("DELETE FROM corrections")
     with pytest.raises(ValueError, match="原因"):
         store.record(
-            "甲", decisions=[Decision("i", "platform", "A", "phone_invalid", "waived", "  ")]
+            operator("甲"),
+            decisions=[Decision("i", "platform", "A", "phone_invalid", "waived", "  ")],
         )
     with pytest.raises(ValueError, match="操作人"):
-        store.record(" ", [Correction("platform", "A", "direction", "x", "y", "z")])
+        store.record(operator(" "), [Correction("platform", "A", "direction", "x", "y", "z")])
     assert (
         len(store.corrections()) == 1 and len(store.decisions()) == 0
     )  # the failed batches left nothing
@@ -79,7 +83,7 @@ def test_correction_survives_a_newer_snapshot_with_its_audit(inbox, tmp_path):
     found = issue(warehouse, "direction_invalid", "A")
     assert found["status"] == "open"
     store_for(warehouse).record(
-        "王管理员",
+        operator("王管理员"),
         [Correction("platform", "A", "direction", "科技创新", "科技创新发展", "按申报材料")],
         [decision(found, "fixed")],
     )
@@ -100,7 +104,7 @@ def test_correction_survives_a_newer_snapshot_with_its_audit(inbox, tmp_path):
         ("innovation", "county_verified")
     ]
     assert issue(warehouse, "direction_invalid", "A")["status"] == "fixed"
-    history = store_for(warehouse).history("A")
+    history = store_for(warehouse).history(Scope(), "A")
     assert list(history["kind"]) == ["correction", "decision"] and set(history["who"]) == {
         "王管理员"
     }
@@ -115,7 +119,7 @@ def test_a_fixed_issue_failing_again_reopens(inbox, tmp_path):
     _, warehouse = run(inbox, tmp_path)
     found = issue(warehouse, "phone_invalid", "A")
     store_for(warehouse).record(
-        "王",
+        operator("王"),
         [Correction("platform", "A", "contact_phone", "1381234567", "13812345678", "电话核实")],
         [decision(found, "fixed")],
     )
@@ -143,7 +147,7 @@ def test_a_waiver_persists_until_reopened(inbox, tmp_path):
     _, warehouse = run(inbox, tmp_path)
     found = issue(warehouse, "cluster_unknown", "A")
     store_for(warehouse).record(
-        "李", decisions=[decision(found, "waived", "新认定集群，名单待更新")]
+        operator("李"), decisions=[decision(found, "waived", "新认定集群，名单待更新")]
     )
     run(inbox, tmp_path)
     assert issue(warehouse, "cluster_unknown", "A")["status"] == "waived"
@@ -160,7 +164,9 @@ def test_a_waiver_persists_until_reopened(inbox, tmp_path):
         warehouse,
         "SELECT count(*) FROM dq_issues WHERE status = 'open' AND rule = 'cluster_unknown'",
     ) == [(0,)]
-    store_for(warehouse).record("李", decisions=[decision(found, "reopened", "名单未更新")])
+    store_for(warehouse).record(
+        operator("李"), decisions=[decision(found, "reopened", "名单未更新")]
+    )
     run(inbox, tmp_path)
     assert issue(warehouse, "cluster_unknown", "A")["status"] == "open"
 
@@ -174,7 +180,7 @@ def test_city_table_rows_are_corrected_too(inbox, tmp_path):
     _, warehouse = run(inbox, tmp_path)
     found = issue(warehouse, "direction_invalid", "cities/石家庄.xlsx:3")
     store_for(warehouse).record(
-        "赵",
+        operator("赵"),
         [
             Correction(
                 "city_table",

@@ -66,6 +66,7 @@ def test_renders_without_data(tmp_path, monkeypatch, state, inbox):
     if state == "empty_inbox":
         from pipelines.run import run_pipeline
 
-        assert run_pipeline(str(inbox), str(warehouse)).success
+        summary = run_pipeline(str(inbox), str(warehouse))
+        assert not summary.success and "没有可读的平台导出文件" in summary.failure
     at = open_app(warehouse, monkeypatch)
     assert any("尚无数据" in i.value for i in at.info)

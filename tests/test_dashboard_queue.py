@@ -6,18 +6,25 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from assets.access.users import User, save_users
 from assets.corrections.store import CorrectionStore, store_path
+from assets.foundation.layout import Layout
+from pipelines.programme import load_programme
 from pipelines.run import run_pipeline
 from tests.conftest import query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+UNITS = load_programme(2023).units
 
 
 @pytest.fixture
 def warehouse(sample_run, tmp_path) -> Path:
     for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
         shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
-    return tmp_path / "warehouse.duckdb"
+    target = tmp_path / "warehouse.duckdb"
+    steward = User(id="steward@example.com", role="steward", name="管理员甲")
+    save_users(Layout.resolve(warehouse=target).users, {steward.id: steward}, UNITS)
+    return target
 
 
 def queue_page(warehouse: Path, monkeypatch) -> AppTest:

@@ -46,7 +46,7 @@ def test_title_unit_and_noise_rows(inbox, tmp_path):
         *NOISE,
     ]
     write_xlsx(inbox / "cities" / "汇总表.xlsx", [("填表说明", [["说明"]], 0), ("汇总", grid, 1)])
-    _, warehouse = run(inbox, tmp_path)
+    _, warehouse = run(inbox, tmp_path, allow_shrink=True)  # no platform snapshot here
     rows = query(
         warehouse,
         "SELECT source_file, source_sheet, source_row, city, unit_from, credit_code, "
@@ -83,7 +83,7 @@ def test_unit_from_sheet_then_file_name(inbox, tmp_path):
     write_xlsx(inbox / "cities" / "a.xlsx", [("保定", untitled, 1)])
     write_xlsx(inbox / "cities" / "附件2-沧州市.xlsx", [("Sheet1", untitled, 1)])
     write_xlsx(inbox / "cities" / "汇总表(1).xlsx", [("Sheet1", untitled, 1)])
-    _, warehouse = run(inbox, tmp_path)
+    _, warehouse = run(inbox, tmp_path, allow_shrink=True)  # no platform snapshot here
     got = query(warehouse, "SELECT source_file, city, unit_from FROM city_submissions ORDER BY 1")
     assert got == [
         ("cities/a.xlsx", "保定", "sheet"),
@@ -106,7 +106,7 @@ def test_xls_and_docx_tables(inbox, tmp_path):
         "邢台市推荐“领跑者”企业培育及认定申报汇总表",
         [CITY_HEADERS, [str(v) for v in ROW2], ["…"] * 9],
     )
-    _, warehouse = run(inbox, tmp_path)
+    _, warehouse = run(inbox, tmp_path, allow_shrink=True)  # no platform snapshot here
     got = query(
         warehouse,
         "SELECT source_file, source_sheet, source_row, city, credit_code, contact_phone "
@@ -122,7 +122,7 @@ def test_corrupt_city_file_is_reported_and_the_others_land(inbox, tmp_path):
     write_xlsx(inbox / "cities" / "衡水.xlsx", [("衡水", [CITY_HEADERS, ROW1], 0)])
     (inbox / "cities" / "廊坊市.xlsx").write_bytes(b"\x00" * 40)
     (inbox / "cities" / "廊坊市.docx").write_bytes(b"not a word file")
-    _, warehouse = run(inbox, tmp_path)
+    _, warehouse = run(inbox, tmp_path, allow_shrink=True)  # no platform snapshot here
     assert query(warehouse, "SELECT count(*) FROM city_submissions") == [(1,)]
     assert sorted(
         r[0]

@@ -54,7 +54,7 @@ def test_docx_table_with_title_paragraph(tmp_path):
     "name,content,reason",
     [
         ("broken.xlsx", b"PK\x03\x04 not really a zip", "损坏"),
-        ("broken.docx", b"garbage", "损坏"),
+        ("broken.docx", b"garbage", "已损坏"),
         ("empty.csv", b"", "为空"),
         ("notes.pdf", b"%PDF-1.4", "不支持"),
         ("binary.csv", b"\x00\x01\x02\xff\xfe", "二进制"),

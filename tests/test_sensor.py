@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 
+from assets.access.viewer import operator
 from assets.corrections.store import Correction, CorrectionStore, store_path
 from pipelines.runlock import run_lock
 from pipelines.sensors import build_recheck_sensor
@@ -35,7 +36,7 @@ def test_sensor_starts_a_run_on_change_only(inbox, tmp_path):
     changed, cursor = tick(sensor, cursor)
     assert isinstance(changed, dg.RunRequest)
     CorrectionStore(store_path(warehouse)).record(
-        "甲", [Correction("platform", "A", "direction", None, "科技创新发展", "r")]
+        operator("甲"), [Correction("platform", "A", "direction", None, "科技创新发展", "r")]
     )
     corrected, cursor = tick(sensor, cursor)
     assert isinstance(corrected, dg.RunRequest)
