@@ -110,3 +110,38 @@ def test_waiving_needs_a_reason(warehouse, monkeypatch):
     assert list(
         zip(decisions["issue_id"], decisions["decision"], decisions["reason"], strict=True)
     ) == [(issue_id, "waived", "集群名单待省里更新")]
+
+
+def test_a_city_proposes_on_the_page_and_a_steward_accepts_it(warehouse, monkeypatch):
+    issue_id, unit = query(
+        warehouse,
+        "SELECT issue_id, city FROM dq_issues WHERE rule = 'direction_invalid' AND source = 'platform' "
+        "AND city IS NOT NULL ORDER BY 1 LIMIT 1",
+    )[0]
+    layout = Layout.resolve(warehouse=warehouse)
+    bureau = User(id="bureau@example.com", role="city", unit=unit, name="市局丙")
+    steward = User(id="steward@example.com", role="steward", name="管理员甲")
+    save_users(layout.users, {bureau.id: bureau, steward.id: steward}, UNITS)
+    monkeypatch.setenv("LINGPAO_WAREHOUSE", str(warehouse))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.user = {"email": bureau.id, "is_logged_in": True}
+    at.run()
+    at.switch_page("views/queue.py").run()
+    assert not [b for b in at.button if b.label in ("忽略", "重新打开")]  # a city never waives
+    assert not [b for b in at.button if b.key == "recheck"]
+    at.selectbox(key="g_issue").set_value(issue_id).run()
+    at.selectbox(key="c_field").set_value("direction")
+    at.text_input(key="c_value").input("科技创新发展")
+    at.text_input(key="c_reason").input("企业来函确认")
+    at.button[[b.label for b in at.button].index("提出建议")].click().run()
+    assert any("待数据管理员采纳" in s.value for s in at.success)
+    store = CorrectionStore(layout.corrections)
+    assert store.corrections().empty and len(store.proposals(steward.viewer("oidc").scope)) == 1
+
+    at = queue_page(warehouse, monkeypatch)
+    table = next(df.value for df in at.dataframe if "建议值" in df.value.columns)
+    assert list(table["状态"]) == ["待审核"] and list(table["建议人"]) == [bureau.id]
+    at.button[[b.label for b in at.button].index("提交审核")].click().run()
+    assert any("已采纳" in s.value for s in at.success)
+    correction = store.corrections().iloc[0]
+    assert (correction["who"], correction["proposed_by"]) == ("管理员甲", bureau.id)
