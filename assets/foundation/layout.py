@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from assets.foundation.settings import Settings
+
 DEFAULT_INBOX = "data/inbox"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
@@ -35,16 +37,16 @@ class Layout:
     ) -> Layout:
         """Flags first, then LINGPAO_INBOX / LINGPAO_WAREHOUSE / LINGPAO_CORRECTIONS / LINGPAO_USERS,
         then the contract's defaults."""
-        env = os.environ if env is None else env
-        target = resolve_path(warehouse or env.get("LINGPAO_WAREHOUSE") or DEFAULT_WAREHOUSE)
+        settings = Settings.load(env)
+        target = resolve_path(warehouse or settings.get("LINGPAO_WAREHOUSE", DEFAULT_WAREHOUSE))
         beside = target.parent
         return cls(
-            inbox=resolve_path(inbox or env.get("LINGPAO_INBOX") or DEFAULT_INBOX),
+            inbox=resolve_path(inbox or settings.get("LINGPAO_INBOX", DEFAULT_INBOX)),
             warehouse=target,
             corrections=resolve_path(
-                env.get("LINGPAO_CORRECTIONS") or beside / "corrections.sqlite"
+                settings.get("LINGPAO_CORRECTIONS") or beside / "corrections.sqlite"
             ),
-            users=resolve_path(env.get("LINGPAO_USERS") or beside / "users.json"),
+            users=resolve_path(settings.get("LINGPAO_USERS") or beside / "users.json"),
         )
 
     def _beside(self, suffix: str) -> Path:

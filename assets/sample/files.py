@@ -8,11 +8,11 @@ import random
 from collections import Counter
 from pathlib import Path
 
-from pipelines.programme import Programme, city_passed
-from pipelines.sample.codes import misspell
-from pipelines.sample.defects import Planted, misspelled_direction, wrong_check_character
-from pipelines.sample.model import TZ, Application, Factory
-from pipelines.sample.writers import write_csv, write_docx, write_xls, write_xlsx
+from assets.foundation.programme import Programme, city_passed
+from assets.sample.codes import misspell
+from assets.sample.defects import Planted, misspelled_direction, wrong_check_character
+from assets.sample.model import TZ, Application, Factory
+from assets.sample.writers import write_csv, write_docx, write_xls, write_xlsx
 
 PLATFORM_HEADERS = [
     "申报编号",

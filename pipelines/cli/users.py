@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines.cli_common import CommandError, add_location_options
+from pipelines.cli.common import CommandError, add_location_options
 
 ROLES_HELP = (
     "province: every unit, every page, exports, runs; steward: that, plus corrections, waivers, "
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from assets.access.roles import ROLE_LABELS
     from assets.access.users import User, UsersFileError, load_users, normalise_id, save_users
     from assets.foundation.layout import Layout
-    from pipelines.programme import load_programme
+    from assets.foundation.programme import load_programme
 
     units = load_programme().units
     path = Layout.resolve(args.inbox, args.warehouse).users

@@ -13,8 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.sample.files import CITY_HEADERS, PLATFORM_HEADERS
-from pipelines.sample.writers import write_csv, write_docx, write_xlsx
+from assets.sample.files import CITY_HEADERS, PLATFORM_HEADERS
+from assets.sample.writers import write_csv, write_docx, write_xlsx
 
 CHUNK_ROW = '<row><c t="inlineStr"><is><t>炸弹</t></is></c></row>' * 2000
 

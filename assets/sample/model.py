@@ -7,8 +7,8 @@ import random
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from pipelines.programme import DEFAULT_CLUSTERS, Programme
-from pipelines.sample.codes import DIVISIONS, make_code
+from assets.foundation.programme import DEFAULT_CLUSTERS, Programme
+from assets.sample.codes import DIVISIONS, make_code
 
 TZ = ZoneInfo("Asia/Shanghai")
 INDUSTRIES = ["纺织服装", "装备制造", "食品加工", "新材料", "五金制品", "生物医药", "汽车零部件"]

@@ -6,9 +6,9 @@ import json
 import random
 from pathlib import Path
 
-from pipelines.programme import city_passed, load_programme
-from pipelines.sample.defects import plant_platform
-from pipelines.sample.files import (
+from assets.foundation.programme import city_passed, load_programme
+from assets.sample.defects import plant_platform
+from assets.sample.files import (
     CITY_HEADERS,
     CORRUPT_SNAPSHOT,
     PLATFORM_HEADERS,
@@ -17,7 +17,7 @@ from pipelines.sample.files import (
     write_platform,
     write_registry,
 )
-from pipelines.sample.model import Factory
+from assets.sample.model import Factory
 
 __all__ = ["CITY_HEADERS", "PLATFORM_HEADERS", "write_sample"]
 

@@ -1,32 +1,51 @@
-"""One run at a time per warehouse: an exclusive lock file beside it (`<warehouse>.lock`)."""
+"""One run at a time per warehouse: an exclusive lock file beside it (`<warehouse>.lock`).
+
+The lock is re-entrant within a thread (`lingpao run` holds it around the run and its summary, and
+the run's warehouse resource takes it again), and exclusive between threads and processes."""
 
 from __future__ import annotations
 
 import fcntl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from assets.foundation.layout import Layout
+
+_held = threading.local()
+
 
 def lock_path(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".lock")
+    return Layout.resolve(warehouse=warehouse).lock
 
 
 @contextmanager
 def run_lock(warehouse: Path) -> Iterator[None]:
     """Hold the warehouse's run lock, waiting for a run in progress to finish first."""
-    path = lock_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = lock_path(warehouse).resolve()
+    depth = getattr(_held, "depth", {})
+    _held.depth = depth
+    if depth.get(path):
+        depth[path] += 1
         try:
             yield
         finally:
+            depth[path] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        depth[path] = 1
+        try:
+            yield
+        finally:
+            depth[path] = 0
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def is_running(warehouse: Path) -> bool:
-    """True while some process holds the warehouse's run lock."""
+    """True while some process or thread holds the warehouse's run lock."""
     path = lock_path(warehouse)
     if not path.exists():
         return False

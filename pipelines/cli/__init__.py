@@ -8,32 +8,37 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines import cli_corrections, cli_export, cli_users
-from pipelines.cli_common import CommandError, add_location_options
-from pipelines.programme import PROJECT_ROOT
+from assets.foundation.programme import PROJECT_ROOT
+from pipelines.cli import corrections as cli_corrections
+from pipelines.cli import export as cli_export
+from pipelines.cli import users as cli_users
+from pipelines.cli.common import CommandError, add_location_options
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from pipelines.programme import load_programme
-    from pipelines.resources import inbox_path
-    from pipelines.run import run_pipeline
+    from assets.foundation.layout import Layout
+    from assets.foundation.programme import load_programme
 
-    inbox = inbox_path(args.inbox)
+    inbox = Layout.resolve(args.inbox, args.warehouse).inbox
     if not inbox.is_dir():
         raise CommandError(f"收件箱不存在 (inbox not found): {inbox}")
     try:
         load_programme()
     except (FileNotFoundError, ValueError) as error:
         raise CommandError(f"申报年度配置有误 (programme configuration): {error}") from error
-    summary = run_pipeline(args.inbox, args.warehouse, allow_shrink=args.allow_shrink)
+    from pipelines.run import run_pipeline  # Dagster loads only for a run that can start
+
+    summary = run_pipeline(
+        args.inbox, args.warehouse, allow_shrink=args.allow_shrink, full=args.full
+    )
     print("\n".join(summary.lines()))
     return 0 if summary.success else 1
 
 
 def command_sample(args: argparse.Namespace) -> int:
-    from pipelines.sample.generator import write_sample
+    from assets.sample.generator import write_sample
 
     key = write_sample(Path(args.out), seed=args.seed, applications=args.applications)
     print(f"sample inbox written to {args.out}: {key['counts']}")
@@ -93,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-shrink",
         action="store_true",
         help="publish even a run without a platform snapshot, or one holding under half the applications published now",
+    )
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="read every inbox file again and validate every suite, whatever the cache holds",
     )
     run.set_defaults(handler=command_run)
 

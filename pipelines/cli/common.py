@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 
@@ -20,16 +19,17 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
 
 def open_served(warehouse: str | None):
     """A read-only connection to what a run last published (the serving copy, else the warehouse)."""
-    from assets.publish import readable_database
-    from assets.warehouse import connect_read_only
-    from pipelines.resources import warehouse_path
+    import duckdb
 
-    database = readable_database(warehouse_path(warehouse))
+    from assets.foundation.layout import Layout
+    from assets.warehouse.connection import connect_read_only
+
+    layout = Layout.resolve(warehouse=warehouse)
+    database = layout.readable()
     if database is None:
         raise CommandError(
-            f"数据仓库不存在，请先运行 lingpao run (no warehouse): {warehouse_path(warehouse)}"
+            f"数据仓库不存在，请先运行 lingpao run (no warehouse): {layout.warehouse}"
         )
-    import duckdb
 
     try:
         return connect_read_only(database)
@@ -62,4 +62,6 @@ def operator(value: str | None) -> str:
     """Who acts: --who, else $LINGPAO_USER, else the login name."""
     import getpass
 
-    return value or os.environ.get("LINGPAO_USER") or getpass.getuser()
+    from assets.foundation.settings import Settings
+
+    return value or Settings.load().get("LINGPAO_USER") or getpass.getuser()

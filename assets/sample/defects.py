@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from stdnum.cn import uscc
 
-from pipelines.sample.codes import ALPHABET
-from pipelines.sample.model import TZ, Application, Factory
+from assets.sample.codes import ALPHABET
+from assets.sample.model import TZ, Application, Factory
 
 CALM = ("submitted", "county_verified")  # stages that put nothing in a city table
 

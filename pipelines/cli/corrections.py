@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipelines.cli_common import (
+from pipelines.cli.common import (
     CommandError,
     add_location_options,
     open_served,
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from assets.corrections.batch import read_batch, write_template
     from assets.corrections.store import CorrectionStore
     from assets.foundation.layout import Layout
-    from pipelines.programme import load_programme
+    from assets.foundation.programme import load_programme
 
     programme = load_programme()
     layout = Layout.resolve(args.inbox, args.warehouse)

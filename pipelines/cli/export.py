@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipelines.cli_common import (
+from pipelines.cli.common import (
     CommandError,
     add_location_options,
     open_served,
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from assets.exports.feedback import write_feedback
     from assets.exports.shortlist import write_shortlist
     from assets.exports.summary import write_summary
-    from pipelines.programme import load_programme
+    from assets.foundation.programme import load_programme
 
     programme = load_programme()
     unit = unit_option(programme, args.city)

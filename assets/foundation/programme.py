@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from pipelines.text import fold_label, fold_unit
+from assets.foundation.settings import Settings
+from assets.foundation.text import fold_label, fold_unit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME_DIR = PROJECT_ROOT / "data" / "programme"
 DEFAULT_CLUSTERS = PROJECT_ROOT / "data" / "reference" / "clusters.csv"
 
@@ -68,6 +68,18 @@ class Programme:
     @property
     def stage_labels(self) -> dict[str, str]:
         return {s["id"]: s["label"] for s in self.stages}
+
+    def reached(self, stage_id: str) -> list[str]:
+        """The stages of an application that has reached `stage_id`: it and the later ones of the
+        workflow, and the exits that leave after it or a later stage."""
+        order = [s["id"] for s in self.stages]
+        start = order.index(stage_id)
+        reached = []
+        for position, stage in enumerate(self.stages):
+            after = stage.get("exit_after")
+            if (after is None and position >= start) or (after and order.index(after) >= start):
+                reached.append(stage["id"])
+        return reached
 
     @property
     def evidence(self) -> dict[str, str]:
@@ -149,8 +161,8 @@ def available_years() -> list[int]:
 def load_programme(year: int | None = None) -> Programme:
     """Load the configuration of a programme year (default: LINGPAO_YEAR, else the newest)."""
     if year is None:
-        env_year = os.environ.get("LINGPAO_YEAR")
-        year = int(env_year) if env_year else max(available_years())
+        chosen = Settings.load().get("LINGPAO_YEAR")
+        year = int(chosen) if chosen else max(available_years())
     path = PROGRAMME_DIR / f"{year}.toml"
     if not path.exists():
         raise FileNotFoundError(f"no programme configuration for {year}: {path}")
