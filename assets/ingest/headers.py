@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.text import fold_header
+from assets.foundation.text import fold_header
 
 MAX_HEADER_SCAN = 30
 

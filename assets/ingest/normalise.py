@@ -1,136 +1,216 @@
-"""Column normalisation of ingested rows (codes, units, labels, phones, dates, numbers)."""
+"""Normalisation of raw text cells in DuckDB SQL: macros, and lookup maps from the programme file.
+
+`fold` is NFKC (a vectorised Arrow function registered in DuckDB) and trimming, as
+`assets.foundation.text.fold` is in Python; every other step is SQL: labels to ids through maps
+built from the programme, codes, phones, units, numbers, flags, and dates (Excel serials or text in
+the programme's time zone). Normalisation never changes meaning: the file's text of the fields in
+`RAW_KEPT` stays beside the value, and an unknown label becomes NULL, not a guess.
+"""
 
 from __future__ import annotations
 
-import re
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
-import pandas as pd
+from assets.foundation.programme import Programme
+from assets.foundation.schema import RAW_KEPT, REPORT_POINTS, evidence_columns
+from assets.foundation.text import fold_label
 
-from pipelines.programme import Programme
-from pipelines.text import clean_label, fold, normalise_code, normalise_phone
-
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-_CN_DATE = str.maketrans({"年": "-", "月": "-", "日": " ", "/": "-", ".": "-"})
-
-RAW_KEPT = [
-    "credit_code",
-    "city",
-    "application_type",
-    "direction",
-    "stage",
-    "contact_phone",
-    "submitted_at",
+QUOTES = "“”\"'‘’「」『』〝〞"
+TRUE_FLAGS = ("是", "有", "y", "yes", "true", "1", "√", "已上传")
+FALSE_FLAGS = ("否", "无", "n", "no", "false", "0", "×", "未上传")
+DATE_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H",
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y%m%d %H:%M:%S",
+    "%Y%m%d",
 ]
-REPORT_POINTS = [
-    "revenue_3y_ago",
-    "revenue_2y_ago",
-    "revenue_last_year",
-    "profit_last_year",
-    "taxes_last_year",
-    "rnd_last_year",
-    "employees",
-]
+ZONED_FORMATS = ["%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M%z"]
 
 
-def parse_timestamp(text: str, timezone: str) -> pd.Timestamp:
-    """An Excel serial or a date string (2023-07-21 10:00, 2023/7/21, 2023年7月21日) as local time."""
-    value = fold(text)
-    if not value:
-        return pd.NaT
-    if _NUMBER.match(value):
-        serial = float(value)
-        if not 20000 <= serial <= 80000:
-            return pd.NaT
-        stamp = _EXCEL_EPOCH + pd.to_timedelta(round(serial * 86400), unit="s")
-    else:
-        cleaned = value.translate(_CN_DATE).strip()
-        cleaned = re.sub(r"时|点", ":", cleaned).replace("分", "").replace("秒", "").strip(" :")
-        stamp = pd.to_datetime(cleaned, errors="coerce")
-        if stamp is pd.NaT:
-            return pd.NaT
-    if stamp.tzinfo is None:
-        return stamp.tz_localize(timezone)
-    return stamp.tz_convert(timezone)
+def _nfkc(values: pa.Array) -> pa.Array:
+    return pc.utf8_normalize(values, "NFKC")
 
 
-def parse_number(text: str) -> float | None:
-    """A figure such as `1,234.5` or `１２３４` as a float; None when it is not a number."""
-    value = fold(text).replace(",", "").replace("，", "")
-    if not value:
-        return None
+def literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _map(pairs: dict[str, str]) -> str:
+    if not pairs:
+        return "MAP {}::MAP(VARCHAR, VARCHAR)"
+    return "MAP {" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in pairs.items()) + "}"
+
+
+def _lookups(programme: Programme) -> dict[str, dict[str, str]]:
+    types = {}
+    for type_id, spec in programme.types.items():
+        for variant in [spec["label"], *spec.get("variants", [])]:
+            types[fold_label(variant)] = type_id
+    units = {unit: unit for unit in programme.units}
+    units.update({alias: unit for alias, unit in programme.raw.get("unit_aliases", {}).items()})
+    return {
+        "type_of": types,
+        "direction_of": {fold_label(label): key for key, label in programme.directions.items()},
+        "stage_of": {fold_label(s["label"]): s["id"] for s in programme.stages},
+        "pool_status_of": {fold_label(label): key for key, label in programme.pool_status.items()},
+        "unit_of": units,
+    }
+
+
+def install(conn: duckdb.DuckDBPyConnection, programme: Programme) -> None:
+    """Register `nfkc` and create the normalising macros on this connection (idempotent)."""
     try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def uploaded(value: object) -> bool:
-    """An evidence flag read back from the warehouse (True, numpy True, False, None or NA) as a bool."""
-    return value is not None and not pd.isna(value) and bool(value)
-
-
-def parse_flag(text: str) -> bool | None:
-    """Evidence uploaded: 是 -> True, 否 -> False, anything else -> None."""
-    value = fold(text).lower()
-    if value in {"是", "有", "y", "yes", "true", "1", "√", "已上传"}:
-        return True
-    if value in {"否", "无", "n", "no", "false", "0", "×", "未上传"}:
-        return False
-    return None
-
-
-def normalise_rows(frame: pd.DataFrame, programme: Programme) -> pd.DataFrame:
-    """Canonical columns from raw text columns; the raw text of changed fields kept as `<col>_raw`."""
-    out = pd.DataFrame(index=frame.index)
-    tz = programme.timezone
-
-    def col(name: str) -> pd.Series:
-        if name in frame:
-            return frame[name].fillna("").astype(str)
-        return pd.Series([""] * len(frame), index=frame.index, dtype=str)
-
-    for name in frame.columns:
-        if name.startswith("source_") or name in {"snapshot_at", "snapshot_time_from", "city_unit"}:
-            out[name] = frame[name]
-    for name in [
-        "application_id",
-        "company_name",
-        "county",
-        "cluster",
-        "industry",
-        "qualification",
-        "contact_name",
-        "seq",
-    ]:
-        if name in frame:
-            out[name] = col(name).map(clean_label)
-    if "credit_code" in frame:
-        out["credit_code"] = col("credit_code").map(normalise_code)
-    if "city" in frame:
-        out["city"] = col("city").map(lambda v: programme.unit_of(v) or clean_label(v))
-    if "application_type" in frame:
-        out["application_type"] = col("application_type").map(programme.type_of)
-    if "direction" in frame:
-        out["direction"] = col("direction").map(programme.direction_of)
-    if "stage" in frame:
-        out["stage"] = col("stage").map(programme.stage_of)
-    if "contact_phone" in frame:
-        out["contact_phone"] = col("contact_phone").map(normalise_phone)
-    if "submitted_at" in frame:
-        stamps = [parse_timestamp(v, tz) for v in col("submitted_at")]
-        out["submitted_at"] = pd.Series(
-            pd.DatetimeIndex(stamps, tz=tz) if stamps else pd.DatetimeIndex([], tz=tz),
-            index=frame.index,
+        conn.create_function(
+            "nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False
         )
-    for name in REPORT_POINTS:
-        if name in frame:
-            out[name] = pd.to_numeric(col(name).map(parse_number), errors="coerce").astype(
-                "Float64"
-            )
-    for name in [c for c in frame.columns if c.startswith("ev_")]:
-        out[name] = col(name).map(parse_flag).astype("boolean")
-    for name in RAW_KEPT:
-        if name in frame:
-            out[f"{name}_raw"] = col(name).map(lambda v: v if v != "" else None)
-    return out
+    except duckdb.Error:
+        pass  # registered on this connection already
+    flags_true = ", ".join(map(literal, TRUE_FLAGS))
+    flags_false = ", ".join(map(literal, FALSE_FLAGS))
+    zone = literal(programme.timezone)
+    naive = "[" + ", ".join(map(literal, DATE_FORMATS)) + "]"
+    zoned = "[" + ", ".join(map(literal, ZONED_FORMATS)) + "]"
+    macros = [
+        r"fold(x) AS regexp_replace(nfkc(x), '^\s+|\s+$', '', 'g')",
+        r"clean_label(x) AS nullif(regexp_replace(fold(x), '\s+', ' ', 'g'), '')",
+        rf"fold_label(x) AS lower(translate(regexp_replace(fold(x), '\s+', '', 'g'), {literal(QUOTES)}, ''))",
+        r"norm_code(x) AS nullif(upper(regexp_replace(fold(x), '\s+', '', 'g')), '')",
+        r"""norm_phone(x) AS CASE
+            WHEN coalesce(fold(x), '') = '' THEN NULL
+            WHEN regexp_full_match(fold(x), '\d(\.\d+)?[eE]\+?\d+')
+                THEN CAST(CAST(CAST(fold(x) AS DOUBLE) AS HUGEINT) AS VARCHAR)
+            WHEN regexp_full_match(fold(x), '\+?\d+(\.0+)?') THEN regexp_extract(fold(x), '\+?(\d+)', 1)
+            ELSE regexp_replace(fold(x), '\s+', '', 'g') END""",
+        r"""fold_unit(x) AS CASE
+            WHEN ends_with(regexp_replace(fold(x), '\s+', '', 'g'), '市')
+                 AND length(regexp_replace(fold(x), '\s+', '', 'g')) > 2
+            THEN left(regexp_replace(fold(x), '\s+', '', 'g'), length(regexp_replace(fold(x), '\s+', '', 'g')) - 1)
+            ELSE regexp_replace(fold(x), '\s+', '', 'g') END""",
+        f"parse_flag(x) AS CASE WHEN lower(fold(x)) IN ({flags_true}) THEN true "
+        f"WHEN lower(fold(x)) IN ({flags_false}) THEN false END",
+        r"parse_number(x) AS TRY_CAST(replace(replace(fold(x), ',', ''), '，', '') AS DOUBLE)",
+        r"""date_text(x) AS regexp_replace(regexp_replace(replace(replace(regexp_replace(
+                translate(fold(x), '年月日/.', '-- --'), '时|点', ':', 'g'), '分', ''), '秒', ''),
+                '\s+', ' ', 'g'), '^[ :]+|[ :]+$', '', 'g')""",
+        rf"""parse_stamp(x) AS CASE
+            WHEN coalesce(fold(x), '') = '' THEN NULL
+            WHEN regexp_full_match(fold(x), '-?\d+(\.\d+)?') THEN CASE
+                WHEN CAST(fold(x) AS DOUBLE) BETWEEN 20000 AND 80000
+                THEN timezone({zone}, TIMESTAMP '1899-12-30'
+                     + to_seconds(CAST(round(CAST(fold(x) AS DOUBLE) * 86400) AS BIGINT))) END
+            WHEN regexp_matches(date_text(x), '[+-]\d\d:?\d\d$') THEN try_strptime(date_text(x), {zoned})
+            ELSE timezone({zone}, try_strptime(date_text(x), {naive})) END""",
+    ]
+    for name, mapping in _lookups(programme).items():
+        key = "fold_unit(x)" if name == "unit_of" else "fold_label(x)"
+        macros.append(f"{name}(x) AS ({_map(mapping)})[{key}]")
+    for macro in macros:
+        conn.execute(f"CREATE OR REPLACE TEMP MACRO {macro}")
+
+
+def _not_blank(columns: list[str], alias: str = "r") -> str:
+    """A row with some text in its mapped columns (a row of blanks is not a record)."""
+    cells = ", ".join(f'{alias}."{c}"' for c in columns)
+    return rf"regexp_matches(nfkc(concat_ws('', {cells})), '\S')"
+
+
+def platform_select(programme: Programme) -> str:
+    """`platform_rows` from the cached raw cells of the platform snapshots read this run."""
+    mapped = list(programme.headers("platform"))
+    evidence = [c for c in evidence_columns(programme) if c in mapped]
+    text = ["company_name", "county", "cluster", "industry", "qualification", "contact_name"]
+    parts = [
+        "CASE WHEN clean_label(r.application_id) IS NULL THEN f.source_file || ':' || r.source_row "
+        "ELSE clean_label(r.application_id) END AS record_key",
+        "clean_label(r.application_id) AS application_id",
+        *[f"clean_label(r.{c}) AS {c}" for c in text if c in mapped],
+        "norm_code(r.credit_code) AS credit_code",
+        "coalesce(unit_of(r.city), clean_label(r.city)) AS city",
+        "type_of(r.application_type) AS application_type",
+        "direction_of(r.direction) AS direction",
+        "stage_of(r.stage) AS stage",
+        "norm_phone(r.contact_phone) AS contact_phone",
+        "parse_stamp(r.submitted_at) AS submitted_at",
+        *[f"parse_number(r.{c}) AS {c}" for c in REPORT_POINTS if c in mapped],
+        *[f"parse_flag(r.{c}) AS {c}" for c in evidence],
+        *[f"nullif(r.{c}, '') AS {c}_raw" for c in RAW_KEPT if c in mapped],
+        "f.source_file, r.source_sheet, r.source_row, f.snapshot_at",
+    ]
+    return f"""
+        SELECT {", ".join(parts)}
+        FROM raw_platform r JOIN inbox_files f ON f.file_hash = r.file_hash
+        WHERE f.folder = 'platform' AND f.status = 'read' AND {_not_blank(mapped)}"""
+
+
+def city_select(programme: Programme, files: str = "inbox_files") -> str:
+    """`city_submissions` from the cached raw cells of the city tables read this run (`files` names
+    the file list: the inbox's, or one table being checked)."""
+    mapped = list(programme.headers("city_table"))
+    text = ["seq", "company_name", "industry", "qualification", "contact_name"]
+    parts = [
+        "f.source_file || ':' || r.source_row AS record_key",
+        "f.source_file, r.source_sheet, r.source_row",
+        "r.unit AS city, r.unit_from",
+        *[f"clean_label(r.{c}) AS {c}" for c in text if c in mapped],
+        "norm_code(r.credit_code) AS credit_code",
+        "type_of(r.application_type) AS application_type",
+        "direction_of(r.direction) AS direction",
+        "norm_phone(r.contact_phone) AS contact_phone",
+        *[
+            f"nullif(r.{c}, '') AS {c}_raw"
+            for c in ("credit_code", "application_type", "direction", "contact_phone")
+            if c in mapped
+        ],
+    ]
+    return f"""
+        SELECT {", ".join(parts)}
+        FROM raw_city r JOIN {files} f ON f.file_hash = r.file_hash
+        WHERE f.folder = 'cities' AND f.status = 'read'"""
+
+
+def pool_select() -> str:
+    return """
+        SELECT norm_code(r.credit_code) AS credit_code, clean_label(r.company_name) AS company_name,
+               pool_status_of(r.status) AS status, clean_label(r.status) AS status_raw,
+               clean_label(r.entry_year) AS entry_year, f.source_file, r.source_row
+        FROM raw_pool r JOIN inbox_files f ON f.file_hash = r.file_hash
+        WHERE f.folder = 'registry' AND f.status = 'read' AND f.kind = 'pool'"""
+
+
+def clusters_select(shipped_name: str) -> str:
+    """The inbox's cluster lists, else the shipped one (cached with the folder `reference`)."""
+    return f"""
+        WITH listed AS (
+            SELECT r.*, f.source_file AS source FROM raw_clusters r JOIN inbox_files f USING (file_hash)
+            WHERE f.folder = 'registry' AND f.status = 'read' AND f.kind = 'clusters'
+        ), chosen AS (
+            SELECT * FROM listed
+            UNION ALL
+            SELECT r.*, {literal(shipped_name)} AS source FROM raw_clusters r
+            WHERE r.file_hash IN (SELECT file_hash FROM file_cache WHERE folder = 'reference')
+              AND NOT EXISTS (SELECT 1 FROM listed)
+        )
+        SELECT clean_label(cluster) AS cluster, clean_label(county) AS county,
+               coalesce(unit_of(city), clean_label(city)) AS city, source
+        FROM chosen WHERE clean_label(cluster) IS NOT NULL"""
+
+
+def normalised_values(
+    conn: duckdb.DuckDBPyConnection, programme: Programme, expression: str, values: list[str]
+) -> list:
+    """One normalising expression (over `v`) applied to a list of texts, in order, in SQL."""
+    install(conn, programme)
+    table = pa.table({"i": pa.array(range(len(values))), "v": pa.array(values, pa.string())})
+    conn.register("_values", table)
+    try:
+        rows = conn.execute(f"SELECT {expression} FROM _values ORDER BY i").fetchall()
+    finally:
+        conn.unregister("_values")
+    return [r[0] for r in rows]

@@ -1,11 +1,17 @@
-"""Read any inbox file (xlsx, xls, csv in any Chinese encoding, docx) into sheets of text cells."""
+"""Read any inbox file (xlsx, xls, csv in any Chinese encoding, docx) as sheets of text cells.
+
+A sheet keeps its first rows in memory (to find the title and the header) and streams the rest, so a
+large export is never held whole as Python objects: `open_sheets` is a context manager that keeps
+the file open while its sheets are read.
+"""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import datetime as dt
-import io
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import python_calamine
@@ -16,23 +22,18 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
 WORD_SUFFIXES = {".docx"}
 READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | CSV_SUFFIXES | WORD_SUFFIXES
+HEAD_ROWS = 30  # the header is looked for in these; a title above it too
+SAMPLE_BYTES = 1 << 16
 
 
 class UnreadableFile(Exception):
     """A file that cannot be read; the message says why, in Chinese, for the data steward."""
 
 
-@dataclass
-class Sheet:
-    """One grid of text cells: a worksheet, a CSV file or a Word table."""
-
-    name: str
-    rows: list[list[str]]
-    preamble: list[str] = field(default_factory=list)  # text above the grid (Word paragraphs)
-
-
 def cell_text(value: object) -> str:
     """A cell as text, never losing digits: 13812345678.0 -> '13812345678', dates as ISO."""
+    if value.__class__ is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -46,6 +47,37 @@ def cell_text(value: object) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
+
+
+class Sheet:
+    """One grid of cells (a worksheet, a CSV file, a Word table): its name, the text above it,
+    its first rows as text (`head`), and the rows after any of them on demand (`rows_after`)."""
+
+    def __init__(self, name: str, rows: Iterator[list], preamble: list[str] | None = None) -> None:
+        self.name = name
+        self.preamble = preamble or []
+        self._rows = iter(rows)
+        self.head: list[list[str]] = []
+        for row in self._rows:
+            self.head.append([cell_text(v) for v in row])
+            if len(self.head) == HEAD_ROWS:
+                break
+
+    def rows_after(self, index: int) -> Iterator[tuple[int, list]]:
+        """(1-based row number, raw cells) of every row below row `index` (0-based), once."""
+        for position in range(index + 1, len(self.head)):
+            yield position + 1, self.head[position]
+        number = len(self.head)
+        for row in self._rows:
+            number += 1
+            yield number, row
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """Every row as text (reads the rest of the sheet: for small tables and tests)."""
+        return self.head + [
+            [cell_text(v) for v in row] for _, row in self.rows_after(len(self.head) - 1)
+        ]
 
 
 def utf16_without_bom(data: bytes) -> str | None:
@@ -63,42 +95,82 @@ def utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-16 (with a BOM, or recognisably without), UTF-8 (with or without BOM),
-    else GB18030 (a GBK superset)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise UnreadableFile("文件标明为 UTF-16 编码，但内容已损坏（可能被截断）") from None
-    if b"\x00" in data:
-        encoding = utf16_without_bom(data)
+def text_encoding(sample: bytes) -> str:
+    """The encoding of CSV bytes from their start: UTF-16 (with a BOM, or recognisably without),
+    UTF-8 (with or without BOM), else GB18030 (a GBK superset)."""
+    if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    if b"\x00" in sample:
+        encoding = utf16_without_bom(sample)
         if encoding is None:
             raise UnreadableFile("文件含二进制内容，不是 CSV 文本")
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            raise UnreadableFile("文件像是 UTF-16 编码，但内容已损坏（可能被截断）") from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("文本编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）")
-
-
-def read_csv(path: Path) -> list[Sheet]:
-    text, _ = decode_text(path.read_bytes())
-    sample = text[:8192]
+        return encoding
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+        codecs.getincrementaldecoder("utf-8-sig")().decode(sample, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise UnreadableFile("文本编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）") from None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes whole (small files and tests): the text and its encoding."""
+    encoding = text_encoding(data[:SAMPLE_BYTES])
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        raise UnreadableFile(
+            f"文件按 {encoding} 解码时出错：文本编码无法识别，可能被截断或混用了编码"
+        ) from None
+
+
+def _csv_rows(handle, dialect, encoding: str) -> Iterator[list[str]]:
+    try:
+        yield from csv.reader(handle, dialect)
+    except UnicodeDecodeError:
+        raise UnreadableFile(
+            f"文件按 {encoding} 解码时出错：文本编码无法识别，可能被截断或混用了编码"
+        ) from None
     except csv.Error:
-        dialect = csv.excel
-    rows = [list(row) for row in csv.reader(io.StringIO(text), dialect)]
-    return [Sheet(name="", rows=rows)]
+        raise UnreadableFile("CSV 格式错误（引号或分隔符不成对）") from None
 
 
-def read_spreadsheet(path: Path, renamed: bool = False) -> list[Sheet]:
+@contextlib.contextmanager
+def open_csv(path: Path) -> Iterator[list[Sheet]]:
+    """A CSV file as one sheet, decoded as it is read."""
+    with path.open("rb") as raw:
+        sample = raw.read(SAMPLE_BYTES)
+    encoding = text_encoding(sample)
+    with path.open(encoding=encoding, newline="") as handle:
+        try:
+            text = handle.read(8192)
+        except UnicodeDecodeError:
+            raise UnreadableFile(
+                "文件标明为 UTF-16 编码，但内容已损坏（可能被截断）"
+                if encoding.startswith("utf-16")
+                else f"文件按 {encoding} 解码时出错：文本编码无法识别，可能被截断或混用了编码"
+            ) from None
+        try:
+            dialect = csv.Sniffer().sniff(text, delimiters=",\t;|")
+        except csv.Error:
+            dialect = csv.excel
+        handle.seek(0)
+        yield [Sheet(name="", rows=_csv_rows(handle, dialect, encoding))]
+
+
+def _calamine_rows(sheet: python_calamine.CalamineSheet) -> Iterator[list]:
+    """Rows from the top-left cell A1, as `to_python(skip_empty_area=False)` gives them, lazily."""
+    indent = [""] * (sheet.start[1] if sheet.start else 0)
+    for row in sheet.iter_rows():
+        yield indent + row if indent else row
+
+
+@contextlib.contextmanager
+def open_spreadsheet(path: Path, renamed: bool = False) -> Iterator[list[Sheet]]:
     """Every sheet of a workbook; `renamed` when the content's format is not the extension's."""
     try:
         if renamed:  # e.g. an .xls saved under .xlsx: let calamine tell the format by content
@@ -109,20 +181,19 @@ def read_spreadsheet(path: Path, renamed: bool = False) -> list[Sheet]:
     except python_calamine.PasswordError:
         raise UnreadableFile("文件设有打开密码（已加密），无法读取；请取消密码后重新放入") from None
     except Exception as error:  # calamine raises several types for corrupt files
-        raise UnreadableFile(
-            f"表格文件损坏或格式不符（{type(error).__name__}: {error}）"
-        ) from error
-    sheets = []
+        raise UnreadableFile(f"表格文件损坏或格式不符（{type(error).__name__}）") from error
     try:
+        sheets = []
         for name in workbook.sheet_names:
             try:
-                grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                sheets.append(
+                    Sheet(name=name, rows=_calamine_rows(workbook.get_sheet_by_name(name)))
+                )
             except Exception as error:
-                raise UnreadableFile(f"工作表“{name}”无法读取（{error}）") from error
-            sheets.append(Sheet(name=name, rows=[[cell_text(c) for c in row] for row in grid]))
+                raise UnreadableFile(f"工作表“{name}”无法读取（{type(error).__name__}）") from error
+        yield sheets
     finally:
         workbook.close()
-    return sheets
 
 
 def read_docx(path: Path) -> list[Sheet]:
@@ -144,15 +215,16 @@ def read_docx(path: Path) -> list[Sheet]:
                 preamble.append(text)
         elif child in tables:
             rows = [[cell.text.strip() for cell in row.cells] for row in tables[child].rows]
-            sheets.append(Sheet(name=f"表{len(sheets) + 1}", rows=rows, preamble=preamble))
+            sheets.append(Sheet(name=f"表{len(sheets) + 1}", rows=iter(rows), preamble=preamble))
             preamble = []
     if not sheets:
         raise UnreadableFile("Word 文件中没有表格（附件2应为一张表格）")
     return sheets
 
 
-def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
-    """Read a file into sheets of text; raise UnreadableFile with the reason if it cannot be read.
+@contextlib.contextmanager
+def open_sheets(path: Path, limits: Limits | None = None) -> Iterator[list[Sheet]]:
+    """The sheets of a file, readable while the context is open; UnreadableFile with the reason.
 
     The content is checked before any parser sees it: what it really is (an HTML page or a CSV
     named .xls, an encrypted workbook), and how far a ZIP-based file inflates (`limits`)."""
@@ -164,7 +236,9 @@ def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
     if path.stat().st_size == 0:
         raise UnreadableFile("文件为空（0 字节）")
     if suffix in CSV_SUFFIXES:
-        return read_csv(path)
+        with open_csv(path) as sheets:
+            yield sheets
+        return
     limits = limits or Limits.from_environment()
     try:
         kind = kind_of(path)
@@ -173,9 +247,24 @@ def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
             refuse_disguise(path, kind, kind)  # an encrypted Office file is an OLE container
             if kind == "zip":
                 check_archive(path, limits)
-            return read_spreadsheet(path, renamed=kind != expected)
-        refuse_disguise(path, kind, expected)
-        check_archive(path, limits)
+            spreadsheet = open_spreadsheet(path, renamed=kind != expected)
+        else:
+            refuse_disguise(path, kind, expected)
+            check_archive(path, limits)
+            spreadsheet = None
     except Refused as error:
         raise UnreadableFile(str(error)) from None
-    return read_docx(path)
+    if spreadsheet is None:
+        yield read_docx(path)
+        return
+    with spreadsheet as sheets:
+        yield sheets
+
+
+def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
+    """Every sheet of a file read whole (small files, the shipped lists, tests)."""
+    with open_sheets(path, limits) as sheets:
+        for sheet in sheets:
+            sheet.head = sheet.rows
+            sheet._rows = iter(())
+        return sheets

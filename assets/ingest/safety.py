@@ -7,12 +7,13 @@ each member as a stream with a cap.
 
 from __future__ import annotations
 
-import os
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from assets.foundation.settings import Settings
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -36,9 +37,10 @@ class Limits:
 
     @classmethod
     def from_environment(cls) -> Limits:
+        settings = Settings.load()
         return cls(
-            inflated_mb=int(os.environ.get("LINGPAO_MAX_INFLATED_MB", cls.inflated_mb)),
-            ratio=int(os.environ.get("LINGPAO_MAX_ZIP_RATIO", cls.ratio)),
+            inflated_mb=int(settings.number("LINGPAO_MAX_INFLATED_MB", cls.inflated_mb)),
+            ratio=int(settings.number("LINGPAO_MAX_ZIP_RATIO", cls.ratio)),
         )
 
 
@@ -150,5 +152,6 @@ def check_archive(path: Path, limits: Limits) -> None:
                         )
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError) as error:
         raise Refused(
-            f"文件不完整或已损坏（ZIP 结构错误：{error}），可能下载或复制中断；请重新导出或复制"
+            f"文件不完整或已损坏（ZIP 结构错误，{type(error).__name__}），可能下载或复制中断；"
+            "请重新导出或复制"
         ) from None

@@ -1,0 +1,222 @@
+"""The parsed-file cache: each inbox file is read once per content; its rows wait in raw tables.
+
+A run lists the inbox and hashes every file; a file whose content (for a city table: content and
+name, as the name may tell the unit) is in the cache is not read again. Rows of files that left the
+inbox are dropped. A change of the programme file or of the reading code (`PARSER`) empties the
+cache, as does `full=True`. `inbox_files` is then written: every entry, read or not, and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from assets.foundation.programme import DEFAULT_CLUSTERS, Programme
+from assets.foundation.schema import columns
+from assets.ingest.city_tables import parse_city_table
+from assets.ingest.inbox import FOLDERS, InboxFile, list_files, snapshot_time
+from assets.ingest.normalise import install
+from assets.ingest.platform import parse_platform
+from assets.ingest.readers import UnreadableFile, open_sheets
+from assets.ingest.registry import parse_list, registry_kind
+from assets.ingest.safety import Limits
+from assets.warehouse.connection import append_rows, create_table, replace_table
+
+log = logging.getLogger("lingpao.ingest")
+PARSER = "2026-11-26.1"  # change when reading gives different rows for the same file
+CACHE_TABLES = ("file_cache", "raw_platform", "raw_city", "raw_pool", "raw_clusters")
+KIND = {"platform": "platform_snapshot", "cities": "city_table"}
+SHIPPED_NAME = "shipped:data/reference/clusters.csv"
+
+
+@dataclass
+class ScanReport:
+    """What a scan did: files read now, files whose cached rows were reused, entries dropped."""
+
+    parsed: int = 0
+    reused: int = 0
+    dropped: int = 0
+    rebuilt: bool = False
+    shipped_clusters: str = ""
+
+
+def content_hash(path: Path, salt: str) -> str:
+    """A hash of a file's bytes (streamed) and of what else decides how it is read."""
+    digest = hashlib.blake2b(salt.encode("utf-8"), digest_size=16)
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def parser_stamp(programme: Programme) -> str:
+    """Changes with the reading code and with the programme file (its header mappings, units...)."""
+    facts = json.dumps(programme.raw, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(f"{PARSER}|{facts}".encode()).hexdigest()[:16]
+
+
+def prepare_cache(
+    conn: duckdb.DuckDBPyConnection, programme: Programme, stamp: str, full: bool
+) -> bool:
+    """Create the cache tables, emptying them when asked or when made by another parser; True
+    when the cache starts empty."""
+    present = {
+        r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    stale = full or not set(CACHE_TABLES) <= present
+    if not stale:
+        stamps = {r[0] for r in conn.execute("SELECT DISTINCT parser FROM file_cache").fetchall()}
+        stale = bool(stamps - {stamp})
+        for table in CACHE_TABLES:  # a schema change (e.g. new header mappings) also rebuilds
+            have = [r[0] for r in conn.execute(f"DESCRIBE {table}").fetchall()]
+            stale = stale or have != list(columns(table, programme))
+    if stale:
+        for table in CACHE_TABLES:
+            create_table(conn, table, programme)
+    return stale
+
+
+def _parse(
+    conn: duckdb.DuckDBPyConnection,
+    path: Path,
+    folder: str,
+    kind: str,
+    file_hash: str,
+    programme: Programme,
+    limits: Limits | None,
+) -> dict:
+    """Read one file into the raw tables in one transaction; its cache row (read or unreadable)."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        with open_sheets(path, limits) as sheets:
+            if folder == "platform":
+                fields = parse_platform(conn, sheets, file_hash, programme)
+            elif folder == "cities":
+                fields = parse_city_table(conn, sheets, file_hash, path.stem, programme)
+            else:
+                fields = parse_list(conn, sheets, file_hash, kind, programme)
+    except UnreadableFile as error:
+        fields = {"status": "unreadable", "reason": str(error)}
+    except Exception as error:  # a file must never stop the run: report what went wrong
+        log.warning("reading %s failed", path, exc_info=True)
+        fields = {
+            "status": "unreadable",
+            "reason": f"读取时出错（{type(error).__name__}），请另存后重新放入；详情见运行日志",
+        }
+    if fields["status"] == "read":
+        conn.execute("COMMIT")
+    else:
+        conn.execute("ROLLBACK")
+    return fields
+
+
+def scan_inbox(
+    conn: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    programme: Programme,
+    limits: Limits | None = None,
+    full: bool = False,
+) -> ScanReport:
+    """List and hash the inbox, read files not cached yet, drop the rest, write `inbox_files`."""
+    install(conn, programme)
+    stamp = parser_stamp(programme)
+    report = ScanReport(rebuilt=prepare_cache(conn, programme, stamp, full))
+    cached = {r[0] for r in conn.execute("SELECT file_hash FROM file_cache").fetchall()}
+    entries: list[tuple[InboxFile, str | None]] = [
+        (entry, None) for folder in FOLDERS for entry in list_files(inbox, folder)
+    ]
+    shipped = InboxFile(path=DEFAULT_CLUSTERS, folder="reference", name=SHIPPED_NAME)
+    listing, current = [], set()
+    for entry, _ in [*entries, (shipped, None)]:
+        folder = entry.folder
+        kind = KIND.get(folder) or registry_kind(entry.path) or "registry"
+        if folder == "reference":
+            kind = "clusters"
+        record = {
+            "source_file": entry.name,
+            "folder": folder,
+            "kind": kind,
+            "modified_at": entry.modified_at,
+        }
+        if folder == "platform" and not (entry.skipped or entry.problem):
+            record["snapshot_at"], record["snapshot_time_from"] = snapshot_time(
+                entry, programme.timezone
+            )
+        if entry.skipped or entry.problem:
+            record.update(
+                status="skipped" if entry.skipped else "unreadable",
+                reason=entry.skipped or entry.problem,
+                rows=0,
+            )
+        elif folder == "registry" and registry_kind(entry.path) is None:
+            record.update(
+                status="ignored",
+                rows=0,
+                reason="不是已知的参考名单（应命名为 pool.* 或 clusters.*）",
+            )
+        else:
+            salt = f"{folder}|{kind}|{entry.path.name if folder == 'cities' else ''}"
+            file_hash = content_hash(entry.path, salt)
+            record.update(file_hash=file_hash, size_bytes=entry.path.stat().st_size)
+            current.add(file_hash)
+            if file_hash in cached:
+                report.reused += 1
+            else:
+                fields = _parse(conn, entry.path, folder, kind, file_hash, programme, limits)
+                row = {
+                    "file_hash": file_hash,
+                    "folder": folder,
+                    "kind": kind,
+                    "parser": stamp,
+                    **fields,
+                }
+                append_rows(conn, "file_cache", pd.DataFrame([row]), programme)
+                cached.add(file_hash)
+                report.parsed += 1
+            if folder == "reference":
+                report.shipped_clusters = file_hash
+                continue  # the shipped list is not an inbox file
+        listing.append(record)
+    report.dropped = drop_stale(conn, current)
+    write_inbox_files(conn, listing, programme)
+    return report
+
+
+def drop_stale(conn: duckdb.DuckDBPyConnection, current: set[str]) -> int:
+    """Forget the cached rows of contents no longer in the inbox; returns how many files."""
+    keep = sorted(current)
+    stale = conn.execute(
+        "SELECT count(*) FROM file_cache WHERE file_hash NOT IN (SELECT unnest(?::VARCHAR[]))",
+        [keep],
+    ).fetchall()[0][0]
+    if stale:
+        for table in CACHE_TABLES:
+            conn.execute(
+                f"DELETE FROM {table} WHERE file_hash NOT IN (SELECT unnest(?::VARCHAR[]))", [keep]
+            )
+    return int(stale)
+
+
+def write_inbox_files(
+    conn: duckdb.DuckDBPyConnection, listing: list[dict], programme: Programme
+) -> int:
+    """`inbox_files`: every entry as listed, with what reading its content gave (from the cache)."""
+    frame = pd.DataFrame.from_records(listing).reindex(
+        columns=list(columns("inbox_files", programme))
+    )
+    frame["rows"] = frame["rows"].astype("Int64")
+    frame["size_bytes"] = frame["size_bytes"].astype("Int64")
+    replace_table(conn, "inbox_files", frame, programme)
+    conn.execute(
+        """UPDATE inbox_files f SET status = c.status, reason = c.reason, sheets = c.sheets,
+               rows = c.rows, city = c.city, unit_from = c.unit_from,
+               unmapped_headers = c.unmapped_headers
+           FROM file_cache c WHERE c.file_hash = f.file_hash"""
+    )
+    return int(conn.execute("SELECT count(*) FROM inbox_files").fetchall()[0][0])
