@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import dagster as dg
 import pandas as pd
-from dagster_duckdb import DuckDBResource
 
-from assets.materialize import table_result
-from assets.quality.catalogue import RULES
-from assets.quality.issues import dq_issues
-from assets.warehouse import open_warehouse, read_frame, replace_table, replace_table_from_sql
-from pipelines.programme import Programme, city_passed
-from pipelines.resources import InboxResource
+from assets.foundation.programme import Programme, city_passed
+from assets.foundation.schema import evidence_columns
+from assets.quality.rules import RULES
+from assets.warehouse.connection import read_frame
 
 # The score's parts: name -> SQL over an application row. Weights live in the programme file.
 PARTS = {
@@ -45,6 +41,7 @@ def shortlist_sql(programme: Programme) -> str:
             f"shortlist weights name unknown parts: {sorted(unknown)} (known: {sorted(PARTS)})"
         )
     parts = ", ".join(f"{sql} AS {name}" for name, sql in PARTS.items())
+    uploaded = " + ".join(f"CASE WHEN {c} THEN 1 ELSE 0 END" for c in evidence_columns(programme))
     scaled = ", ".join(
         f"CASE WHEN {n} IS NULL THEN 0.0 WHEN max({n}) OVER d = min({n}) OVER d THEN 1.0 "
         f"ELSE ({n} - min({n}) OVER d) / (max({n}) OVER d - min({n}) OVER d) END AS {n}_scaled"
@@ -54,7 +51,8 @@ def shortlist_sql(programme: Programme) -> str:
     score = " + ".join(f"{w} * {n}_scaled" for n, w in weights.items())
     return f"""
         WITH eligible AS (
-            SELECT *, {parts} FROM ({classified_sql(programme)}) WHERE recommended AND len(rules) = 0
+            SELECT *, {parts}, {uploaded} AS evidence_uploaded
+            FROM ({classified_sql(programme)}) WHERE recommended AND len(rules) = 0
         ), scaled AS (
             SELECT *, {scaled} FROM eligible WINDOW d AS (PARTITION BY direction)
         ), scored AS (SELECT *, round(100 * ({score}) / {total}, 2) AS score FROM scaled)
@@ -78,24 +76,8 @@ def exclusions(conn, programme: Programme) -> pd.DataFrame:
             words.append(f"当前环节为“{label}”，尚未经市级推荐")
         for rule in row.rules:
             ids.append(rule)
-            words.append(f"{RULES[rule].name}（{rule}）")
+            words.append(RULES[rule].name)
         reasons.append(ids)
         texts.append("；".join(words))
     frame["reasons"], frame["reason_text"] = reasons, texts
     return frame
-
-
-@dg.asset(group_name="marts", kinds={"duckdb"}, deps=[dq_issues])
-def shortlist(inbox: InboxResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Certifications for the expert review, ranked within each direction by a transparent score."""
-    with open_warehouse(warehouse) as conn:
-        count = replace_table_from_sql(conn, "shortlist", shortlist_sql(inbox.programme()))
-        return table_result(conn, "shortlist", count)
-
-
-@dg.asset(group_name="marts", kinds={"duckdb"}, deps=[dq_issues])
-def shortlist_exclusions(inbox: InboxResource, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Every certification not on the shortlist, and why (stage, rule ids)."""
-    with open_warehouse(warehouse) as conn:
-        count = replace_table(conn, "shortlist_exclusions", exclusions(conn, inbox.programme()))
-        return table_result(conn, "shortlist_exclusions", count)

@@ -7,8 +7,8 @@ import itertools
 
 from stdnum.cn import uscc
 
-from pipelines.programme import Programme
-from pipelines.text import fold_label
+from assets.foundation.programme import Programme
+from assets.foundation.text import fold_label
 
 # Letters typed for digits they resemble; none of them may appear in a credit code.
 LOOKALIKES = {"O": "0", "I": "1", "Z": "2", "S": "5"}

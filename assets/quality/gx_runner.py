@@ -1,8 +1,8 @@
-"""Thin wrapper over Great Expectations 1.x: run a JSON suite on a DataFrame, list failing records."""
+"""Thin wrapper over Great Expectations 1.x: run a JSON suite on a DataFrame, list failing records,
+and build the offline Data Docs. Imported only by orchestration (never by the dashboard)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import shutil
@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.programme import PROJECT_ROOT
+from assets.quality.suites import load_suite
 
-SUITES_DIR = PROJECT_ROOT / "expectations"
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["record_key"]}
 
 
@@ -27,82 +26,51 @@ class Failure:
     record_key: str
 
 
-SUITE_LABELS = {"applications": "平台申报", "city_submissions": "市级汇总表"}
-SUITE_SOURCES = {"applications": "platform", "city_submissions": "city_table"}
-# What each expectation type checks, for people (the suites use these types only).
-EXPECTATION_LABELS = {
-    "expect_column_values_to_match_regex": "{column}符合格式 {regex}",
-    "expect_column_values_to_be_in_set": "{column}在允许的取值中",
-    "expect_column_pair_values_to_be_equal": "{column_A}与{column_B}相同",
-    "expect_column_pair_values_a_to_be_greater_than_b": "{column_A}不早于{column_B}",
-    "expect_column_values_to_be_null": "{column}为空",
-}
-
-
-def describe_expectation(expectation: dict) -> str:
-    """One expectation of a suite in words (column names as they are in the facts frame)."""
-    template = EXPECTATION_LABELS.get(expectation["type"], expectation["type"])
-    return template.format_map(
-        {k: v for k, v in expectation["kwargs"].items() if isinstance(v, str)}
-    )
-
-
-def load_suite(name: str) -> dict:
-    return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def suite_rules(name: str) -> list[str]:
-    return [e["meta"]["rule"] for e in load_suite(name)["expectations"]]
-
-
 class SuiteRunner:
-    """One ephemeral GX context; each `validate` runs a suite and updates the local Data Docs."""
+    """One ephemeral GX context; `validate` runs a suite and rebuilds that suite's own Data Docs
+    site (`<docs>/<suite>/`), so the sites of suites not run this time stay as they were."""
 
-    def __init__(self, docs_dir: Path | None = None) -> None:
+    def __init__(self, docs_dir: Path) -> None:
         import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self._gx = gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(
             globally=False, metric_calculations=False
         )
         self.source = self.context.data_sources.add_pandas("lingpao")
         self.docs_dir = docs_dir
-        if docs_dir is not None:
-            shutil.rmtree(docs_dir, ignore_errors=True)
-            self.context.add_data_docs_site(
-                site_name="lingpao",
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(docs_dir),
-                    },
-                },
-            )
 
     def validate(self, name: str, frame: pd.DataFrame, parameters: dict) -> list[Failure]:
-        """Validate `frame` with suite `name`; every unexpected record as a Failure."""
+        """Validate `frame` with suite `name`, rebuild its Data Docs; every unexpected record."""
         from great_expectations.core.expectation_suite import ExpectationSuite
 
         gx = self._gx
+        site = self.docs_dir / name
+        shutil.rmtree(site, ignore_errors=True)
+        self.context.add_data_docs_site(
+            site_name=name,
+            site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(site),
+                },
+            },
+        )
         suite = self.context.suites.add(ExpectationSuite(**load_suite(name)))
         batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch, suite=suite)
         )
-        actions = []
-        if self.docs_dir is not None:
-            actions.append(gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["lingpao"]))
         checkpoint = self.context.checkpoints.add(
             gx.Checkpoint(
                 name=f"lingpao_{name}",
                 validation_definitions=[definition],
-                actions=actions,
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[name])],
                 result_format=RESULT_FORMAT,
             )
         )
@@ -124,14 +92,8 @@ class SuiteRunner:
                     failures.append(
                         Failure(name, meta["rule"], meta.get("field", ""), str(entry["record_key"]))
                     )
+        make_offline(site)
         return failures
-
-    def finish_docs(self) -> Path | None:
-        """Make the built Data Docs open without network: drop CDN assets, add a local stylesheet."""
-        if self.docs_dir is None or not self.docs_dir.exists():
-            return None
-        make_offline(self.docs_dir)
-        return self.docs_dir / "index.html"
 
 
 _EXTERNAL = re.compile(
@@ -175,3 +137,27 @@ def make_offline(docs_dir: Path) -> None:
         html = re.sub(r"<head[^>]*>", lambda m: f"{m.group(0)}\n{CSP}", html, count=1)
         html = html.replace("</head>", f"{link}\n</head>", 1)
         page.write_text(html, encoding="utf-8")
+
+
+def write_index(docs_dir: Path, suites: dict[str, str]) -> Path:
+    """The top page of the Data Docs: one link per suite site (names escaped; no script)."""
+    import html
+
+    links = "\n".join(
+        f'<li><a href="{html.escape(name)}/index.html">{html.escape(label)}</a></li>'
+        for name, label in suites.items()
+        if (docs_dir / name / "index.html").exists()
+    )
+    index = docs_dir / "index.html"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    index.write_text(
+        f'<!DOCTYPE html><html><head><meta charset="utf-8">{CSP}'
+        '<link rel="stylesheet" href="static/styles/lingpao_offline.css">'
+        f"<title>数据质量报告</title></head><body><h1>数据质量报告（Great Expectations）</h1>"
+        f"<ul>{links}</ul></body></html>",
+        encoding="utf-8",
+    )
+    css = docs_dir / "static" / "styles" / "lingpao_offline.css"
+    css.parent.mkdir(parents=True, exist_ok=True)
+    css.write_text(OFFLINE_CSS, encoding="utf-8")
+    return index

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assets.quality.catalogue import RULES
+from assets.quality.rules import RULES
 
 
 def with_decisions(issues: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
