@@ -1,32 +1,24 @@
-"""Dagster resources and settings: where the inbox and the warehouse are, which programme year."""
+"""Dagster resources: the inbox (and its programme year), the warehouse (which holds the run lock
+for the whole run, whichever way the run was started), and the corrections store."""
 
 from __future__ import annotations
 
-import os
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
-from pipelines.programme import Programme, load_programme
+from assets.corrections.store import CorrectionStore
+from assets.foundation.layout import Layout
+from assets.foundation.programme import Programme, load_programme
+from assets.warehouse.connection import set_aside_if_damaged
+from assets.warehouse.runlock import run_lock
 
-DEFAULT_INBOX = "data/inbox"
-DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
-
-
-def _resolve(value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else Path.cwd() / path
-
-
-def inbox_path(override: str | None = None) -> Path:
-    """The inbox folder: an explicit value, else LINGPAO_INBOX, else data/inbox."""
-    return _resolve(override or os.environ.get("LINGPAO_INBOX") or DEFAULT_INBOX)
-
-
-def warehouse_path(override: str | None = None) -> Path:
-    """The warehouse file: an explicit value, else LINGPAO_WAREHOUSE, else data/warehouse.duckdb."""
-    return _resolve(override or os.environ.get("LINGPAO_WAREHOUSE") or DEFAULT_WAREHOUSE)
+# DuckDB may spill to disk beyond this, so a national-size inbox runs in bounded memory.
+CONNECTION_CONFIG = {"memory_limit": "1GB"}
 
 
 class InboxResource(dg.ConfigurableResource):
@@ -37,21 +29,49 @@ class InboxResource(dg.ConfigurableResource):
 
     @property
     def root(self) -> Path:
-        return _resolve(self.path)
+        return Path(self.path)
 
     def programme(self) -> Programme:
         return load_programme(self.year)
+
+
+class WarehouseResource(DuckDBResource):
+    """The warehouse file. While a run uses it, the run holds `<warehouse>.lock` (runs take turns:
+    `lingpao run`, the Dagster UI and the sensor alike), a damaged file is set aside to be rebuilt
+    from the inbox, and every connection is closed, also when an asset fails."""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.database)
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with run_lock(self.path):
+            notice = set_aside_if_damaged(self.path)
+            if notice and context.log:
+                context.log.warning(notice)
+            yield self
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection, closed even when the asset fails (dagster-duckdb's `get_connection`
+        closes only on success, which would leave the file locked for the rest of the process)."""
+        with self.get_connection() as conn:
+            try:
+                yield conn
+            finally:
+                conn.close()
 
 
 class CorrectionsResource(dg.ConfigurableResource):
     """The append-only store of the stewards' corrections and decisions (never rebuilt by a run)."""
 
     path: str
+    backups: str
 
-    def store(self):
-        from assets.corrections.store import CorrectionStore
-
-        return CorrectionStore(Path(self.path))
+    def store(self) -> CorrectionStore:
+        return CorrectionStore(Path(self.path), Path(self.backups))
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Before a run reads the store: refuse a damaged one (never touched automatically) and
@@ -60,22 +80,14 @@ class CorrectionsResource(dg.ConfigurableResource):
 
 
 def make_resources(inbox: str | None = None, warehouse: str | None = None) -> dict:
-    """The resources of a run; paths default to the environment, then the contract defaults."""
-    from assets.corrections.store import store_path
-
-    target = warehouse_path(warehouse)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """The resources of a run; paths from flags, then the environment, then the contract defaults."""
+    layout = Layout.resolve(inbox, warehouse)
     return {
-        "inbox": InboxResource(path=str(inbox_path(inbox))),
-        "warehouse": DuckDBResource(database=str(target)),
-        "corrections": CorrectionsResource(path=str(store_path(target))),
+        "inbox": InboxResource(path=str(layout.inbox)),
+        "warehouse": WarehouseResource(
+            database=str(layout.warehouse), connection_config=CONNECTION_CONFIG
+        ),
+        "corrections": CorrectionsResource(
+            path=str(layout.corrections), backups=str(layout.backups)
+        ),
     }
-
-
-__all__ = [
-    "CorrectionsResource",
-    "InboxResource",
-    "inbox_path",
-    "make_resources",
-    "warehouse_path",
-]

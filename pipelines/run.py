@@ -8,10 +8,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.warehouse import set_aside_if_damaged
+from assets.foundation.layout import Layout
+from assets.warehouse.connection import set_aside_if_damaged
+from assets.warehouse.runlock import run_lock
 from pipelines.definitions import ALL_ASSETS
-from pipelines.resources import make_resources, warehouse_path
-from pipelines.runlock import run_lock
+from pipelines.resources import make_resources
 
 SUMMARY_TABLES = [
     "applications",
@@ -45,6 +46,7 @@ class RunSummary:
     notices: list[str] = field(default_factory=list)  # e.g. a damaged warehouse set aside
     settled: dict[str, int] = field(default_factory=dict)  # fixed / waived issue counts
     corrections: dict[str, int] = field(default_factory=dict)  # applied / superseded
+    cache: dict[str, int] = field(default_factory=dict)  # files read now / reused from the cache
 
     def lines(self) -> list[str]:
         out = [
@@ -53,6 +55,11 @@ class RunSummary:
         out += [f"注意 notice: {n}" for n in self.notices]
         if self.files:
             out.append("文件 files: " + "; ".join(f"{f}/{s} {n}" for f, s, n in self.files))
+        if self.cache:
+            out.append(
+                f"本次读取 read now {self.cache.get('files_read', 0)}，"
+                f"沿用缓存 reused {self.cache.get('files_reused', 0)}"
+            )
         for name, status, reason in self.unreadable:
             label = NOT_READ.get(status, status)
             out.append(f"  {label}: {name}: {reason}")
@@ -86,7 +93,7 @@ def summarise(warehouse: Path, success: bool, failure: str | None = None) -> Run
     summary = RunSummary(success=success, failure=failure)
     if not warehouse.exists():
         return summary
-    docs = warehouse.parent / "gx_docs" / "index.html"
+    docs = Layout.resolve(warehouse=warehouse).gx_docs / "index.html"
     summary.data_docs = str(docs) if docs.exists() else None
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         present = {
@@ -102,7 +109,9 @@ def summarise(warehouse: Path, success: bool, failure: str | None = None) -> Run
             ).fetchall()
         for table in SUMMARY_TABLES:
             if table in present:
-                summary.tables[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                summary.tables[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][
+                    0
+                ]
         if "dq_issues" in present:
             summary.issues = conn.execute(
                 "SELECT rule, severity, count(*) FROM dq_issues WHERE status = 'open' GROUP BY ALL "
@@ -144,21 +153,29 @@ def failure_text(result) -> str:
 
 
 def run_pipeline(
-    inbox: str | None = None, warehouse: str | None = None, allow_shrink: bool = False
+    inbox: str | None = None,
+    warehouse: str | None = None,
+    allow_shrink: bool = False,
+    full: bool = False,
 ) -> RunSummary:
     """Materialise every asset once without a server; failures of records are data, not errors.
 
-    Runs on one warehouse take turns (a run lock beside it); the dashboard is not blocked, as it
-    reads the serving copy that each run replaces atomically at its end. A damaged warehouse is
-    set aside and rebuilt from the inbox (it is derived); `allow_shrink` publishes a run that
-    holds under half the applications published now."""
+    Runs on one warehouse take turns (the warehouse resource holds a lock beside it); the dashboard
+    is not blocked, as it reads the serving copy that each run replaces atomically at its end. Only
+    inbox files whose content changed are read again (`full` reads all); a damaged warehouse is set
+    aside and rebuilt from the inbox; `allow_shrink` publishes a run that holds under half the
+    applications published now."""
     resources = make_resources(inbox, warehouse)
-    target = warehouse_path(warehouse)
+    target = Layout.resolve(inbox, warehouse).warehouse
     run_config = {
         **QUIET,
-        "ops": {"serving_warehouse": {"config": {"allow_shrink": allow_shrink}}},
+        "ops": {
+            "inbox": {"config": {"full": full}},
+            "serving_warehouse": {"config": {"allow_shrink": allow_shrink}},
+            "data_docs": {"config": {"full": full}},
+        },
     }
-    with run_lock(target):
+    with run_lock(target):  # held through the summary; the resource takes it again (re-entrant)
         notice = set_aside_if_damaged(target)
         result = dg.materialize(
             ALL_ASSETS,
@@ -168,6 +185,10 @@ def run_pipeline(
             run_config=run_config,
         )
         failure = None if result.success else failure_text(result)
-        summary = summarise(target, result.success, failure)  # still ours: no run writes now
+        summary = summarise(target, result.success, failure)
     summary.notices += [notice] if notice else []
+    for materialization in result.asset_materializations_for_node("inbox"):
+        for key in ("files_read", "files_reused"):
+            if key in materialization.metadata:
+                summary.cache[key] = int(materialization.metadata[key].value)
     return summary

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import dagster as dg
 
-from assets.corrections.store import CorrectionStore, store_path
+from assets.corrections.store import CorrectionStore
+from assets.foundation.layout import Layout
+from assets.foundation.settings import Settings
 from assets.ingest.inbox import FOLDERS, list_files
-from pipelines.resources import inbox_path, warehouse_path
-from pipelines.runlock import is_running
+from assets.warehouse.runlock import is_running
 
 
 def inbox_state(inbox: Path) -> list[str]:
@@ -27,9 +27,9 @@ def inbox_state(inbox: Path) -> list[str]:
     return state
 
 
-def fingerprint(inbox: Path, warehouse: Path) -> str:
+def fingerprint(layout: Layout) -> str:
     """Changes whenever an inbox file is added, removed or modified, or a correction is recorded."""
-    state = inbox_state(inbox) + [CorrectionStore(store_path(warehouse)).signature()]
+    state = inbox_state(layout.inbox) + [CorrectionStore(layout.corrections).signature()]
     return hashlib.sha1("\n".join(state).encode("utf-8")).hexdigest()
 
 
@@ -53,14 +53,15 @@ def build_recheck_sensor(
 ) -> dg.SensorDefinition:
     @dg.sensor(
         job=job,
-        minimum_interval_seconds=int(os.environ.get("LINGPAO_SENSOR_SECONDS", "60")),
+        minimum_interval_seconds=int(Settings.load().number("LINGPAO_SENSOR_SECONDS", 60)),
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Re-runs every asset when inbox files or the stewards' corrections change.",
     )
     def recheck_on_change(context: dg.SensorEvaluationContext):
-        if is_running(warehouse_path(warehouse)) or _job_in_progress(context, job.name):
+        layout = Layout.resolve(inbox, warehouse)
+        if is_running(layout.warehouse) or _job_in_progress(context, job.name):
             return dg.SkipReason("a run is in progress; changes are checked after it")
-        current = fingerprint(inbox_path(inbox), warehouse_path(warehouse))
+        current = fingerprint(layout)
         if current == context.cursor:
             return dg.SkipReason("inbox and corrections unchanged")
         context.update_cursor(current)

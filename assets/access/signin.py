@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from dataclasses import dataclass
 
 from assets.access.audit import AuditLog, now
 from assets.access.passwords import verify_password
 from assets.access.users import User, normalise_id
 from assets.access.viewer import Viewer
+from assets.foundation.settings import Settings
 
 MODES = ("password", "oidc", "header")
 LOOPBACK = "127.0.0.1"
@@ -42,14 +42,14 @@ class SignInSettings:
 
     @classmethod
     def from_environment(cls, env: dict | None = None) -> SignInSettings:
-        env = os.environ if env is None else env
-        mode = env.get("LINGPAO_AUTH", "password").strip().lower()
+        settings = Settings.load(env)
+        mode = settings.get("LINGPAO_AUTH", "password").strip().lower()
         if mode not in MODES:
             raise SignInSettingsError(
                 f"LINGPAO_AUTH=“{mode}”无效；可选：{'、'.join(MODES)}（未配置时为 password）"
             )
         proxies = tuple(
-            p.strip() for p in env.get("LINGPAO_AUTH_PROXIES", "").split(",") if p.strip()
+            p.strip() for p in settings.get("LINGPAO_AUTH_PROXIES", "").split(",") if p.strip()
         )
         for proxy in proxies:
             try:
@@ -65,15 +65,13 @@ class SignInSettings:
         try:
             return cls(
                 mode=mode,
-                header=env.get("LINGPAO_AUTH_HEADER", "X-Remote-User").strip() or "X-Remote-User",
+                header=settings.get("LINGPAO_AUTH_HEADER", "X-Remote-User").strip(),
                 proxies=proxies,
-                session_hours=float(env.get("LINGPAO_SESSION_HOURS", 8)),
-                idle_minutes=float(env.get("LINGPAO_IDLE_MINUTES", 60)),
+                session_hours=settings.number("LINGPAO_SESSION_HOURS", 8),
+                idle_minutes=settings.number("LINGPAO_IDLE_MINUTES", 60),
             )
-        except ValueError:
-            raise SignInSettingsError(
-                "LINGPAO_SESSION_HOURS / LINGPAO_IDLE_MINUTES 应为数字"
-            ) from None
+        except ValueError as error:
+            raise SignInSettingsError(str(error)) from None
 
 
 def local_viewer(address: str | None) -> Viewer | None:

@@ -15,8 +15,8 @@ from assets.access.viewer import Viewer
 from assets.corrections.records import correction_for, decision_for, proposal_for
 from assets.corrections.store import CorrectionStore, StoreDamaged
 from assets.foundation.layout import Layout
-from assets.warehouse import connect_read_only
-from pipelines.programme import Programme
+from assets.foundation.programme import Programme
+from assets.warehouse.connection import connect_read_only
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

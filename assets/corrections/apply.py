@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assets.corrections.fields import current_text, normalise_value, same_value
-from pipelines.programme import Programme
+from assets.corrections.fields import current_text, same_value
 
 
 def apply_corrections(
@@ -13,9 +12,10 @@ def apply_corrections(
     corrections: pd.DataFrame,
     source: str,
     keys: pd.Series,
-    programme: Programme,
+    normalised: dict[int, object],
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """Corrections of `source`, in the order made, applied to `frame` (records named by `keys`).
+    """Corrections of `source`, in the order made, applied to `frame` (records named by `keys`);
+    `normalised` holds each correction's new value as ingest would store it (None: invalid).
 
     A correction applies while the field still holds the value it corrected (`old_value`); once the
     source itself changes that value, the correction is superseded and the new data stands.
@@ -44,7 +44,7 @@ def apply_corrections(
                 }
             )
             continue
-        value = normalise_value(c.field, c.new_value, programme)
+        value = normalised.get(c.id)
         if value is None:
             outcomes.append(
                 {"correction_id": c.id, "applied": False, "note": f"新值“{c.new_value}”无效"}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from assets.corrections.fields import FIELD_LABELS, current_text
@@ -18,9 +19,10 @@ from assets.corrections.records import (
 )
 from assets.corrections.store import Correction, Decision
 from assets.exports.workbook import Sheet, new_workbook, save
-from assets.quality.catalogue import RULES
-from assets.warehouse import REASON_LIMIT, read_frame
-from pipelines.programme import Programme
+from assets.foundation.programme import Programme
+from assets.foundation.schema import REASON_LIMIT
+from assets.labels import Labels
+from assets.warehouse.connection import read_frame
 
 HEADERS = [
     "问题编号",
@@ -30,7 +32,6 @@ HEADERS = [
     "规则",
     "级别",
     "字段",
-    "字段名称",
     "当前值",
     "建议修改",
     "问题说明",
@@ -39,7 +40,7 @@ HEADERS = [
     "原因",
 ]
 ACTIONS = {"更正": "fix", "忽略": "waive", "重新打开": "reopen"}
-SOURCES = {"platform": "平台申报", "city_table": "市级汇总表", "file": "文件"}
+FIELD_OF = {label: field for field, label in FIELD_LABELS.items()}  # the template shows labels
 
 
 def write_template(
@@ -55,6 +56,7 @@ def write_template(
         "ORDER BY city, rule, record_key",
         [unit, unit],
     )
+    labels = Labels(programme)
     workbook = new_workbook()
     sheet = Sheet(
         workbook.create_sheet("待更正"),
@@ -62,7 +64,7 @@ def write_template(
         HEADERS,
         notes=[
             "填写“处理”（更正/忽略/重新打开）、“新值”（更正时）和“原因”（必填）；只有一个字段可更正时已填好“字段”，"
-            "否则请填写要更正的字段（如 direction）。保存后运行：lingpao corrections apply 本文件"
+            "否则请选择要更正的字段（如 申报方向）。保存后运行：lingpao corrections apply 本文件"
         ],
     )
     records = {
@@ -75,13 +77,12 @@ def write_template(
         sheet.row(
             [
                 issue["issue_id"],
-                SOURCES.get(issue["source"]),
+                labels.of("source", issue["source"]),
                 issue["record_key"],
                 issue["city"],
-                issue["rule"],
-                issue["severity"],
-                field or issue.get("field"),
-                FIELD_LABELS.get(field or "", ""),
+                labels.of("rule", issue["rule"]),
+                labels.of("severity", issue["severity"]),
+                labels.of("field", field or issue.get("field")),
                 current_text(record, field) if record else None,
                 issue.get("suggested_fix"),
                 issue["detail"],
@@ -90,9 +91,12 @@ def write_template(
                 None,
             ]
         )
-    actions = DataValidation(type="list", formula1='"更正,忽略,重新打开"', allow_blank=True)
-    sheet.sheet.add_data_validation(actions)
-    actions.add(f"L{sheet.header_row + 1}:L{max(sheet.sheet.max_row, sheet.header_row + 1)}")
+    last = max(sheet.sheet.max_row, sheet.header_row + 1)
+    for header, choices in (("处理", list(ACTIONS)), ("字段", list(FIELD_OF))):
+        column = get_column_letter(HEADERS.index(header) + 1)
+        listed = DataValidation(type="list", formula1=f'"{",".join(choices)}"', allow_blank=True)
+        sheet.sheet.add_data_validation(listed)
+        listed.add(f"{column}{sheet.header_row + 1}:{column}{last}")
     sheet.finish()
     return save(workbook, out)
 
@@ -158,10 +162,11 @@ def read_batch(
         if action == "reopen":
             decisions.append(decision_for(issue, "reopened", reason or "重新打开"))
             continue
-        field = row.get("字段", "")
+        field = FIELD_OF.get(row.get("字段", ""), row.get("字段", ""))
         if field not in FIELD_LABELS:
             errors.append(
-                f"{where}：字段“{field}”不能更正，请填写一个字段，如 {correctable_field(issue) or 'direction'}"
+                f"{where}：字段“{row.get('字段', '')}”不能更正，请选择一个字段，如 "
+                f"{FIELD_LABELS[correctable_field(issue) or 'direction']}"
             )
             continue
         record = records.get(issue["source"], {}).get(issue["record_key"])
@@ -175,6 +180,3 @@ def read_batch(
             corrections.append(made[0])
             decisions.append(made[1])
     return corrections, decisions, errors
-
-
-__all__ = ["RULES", "read_batch", "write_template"]

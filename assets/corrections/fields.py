@@ -1,31 +1,20 @@
-"""Which fields a steward may correct, how a new value is checked, and how it is normalised."""
+"""Which fields a steward may correct, how new values are normalised (the ingest's SQL) and checked."""
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 from stdnum.cn import uscc
 
 from assets.corrections.store import check_lengths
-from assets.ingest.normalise import RAW_KEPT, parse_timestamp
-from assets.quality.facts import phone_kind
-from pipelines.programme import Programme
-from pipelines.text import clean_label, fold_label, normalise_code, normalise_phone
+from assets.foundation.programme import Programme
+from assets.foundation.schema import RAW_KEPT
+from assets.foundation.text import fold_label
+from assets.ingest.normalise import normalised_values
+from assets.labels import FIELDS
+from assets.quality.phones import VALID_KINDS, phone_kind
 
-FIELD_LABELS = {
-    "credit_code": "统一社会信用代码",
-    "company_name": "企业名称",
-    "city": "所属市",
-    "county": "所属县（市、区）",
-    "cluster": "所属集群",
-    "industry": "所属行业",
-    "application_type": "申报类型",
-    "direction": "申报方向",
-    "qualification": "具体专项条件",
-    "contact_name": "联系人",
-    "contact_phone": "联系电话",
-    "submitted_at": "提交时间",
-    "stage": "当前环节",
-}
+FIELD_LABELS = {f: FIELDS[f] for f in FIELDS if f not in ("application_id", "evidence")}
 CORRECTABLE = {
     "platform": list(FIELD_LABELS),
     "city_table": [
@@ -40,56 +29,90 @@ CORRECTABLE = {
     ],
 }
 RAW_COLUMNS = set(RAW_KEPT)  # fields whose file text ingest keeps as `<field>_raw`
+# How ingest normalises each field (SQL over `v`); any other field is cleaned text.
+FIELD_SQL = {
+    "credit_code": "norm_code(v)",
+    "application_type": "type_of(v)",
+    "direction": "direction_of(v)",
+    "stage": "stage_of(v)",
+    "city": "unit_of(v)",
+    "contact_phone": "norm_phone(v)",
+    "submitted_at": "parse_stamp(v)",
+}
+HINTS = {
+    "credit_code": "应为18位且校验位正确",
+    "application_type": "应为入库培育、“领跑者”企业认定或信息更新",
+    "direction": "应为六个申报方向之一",
+    "stage": "应为平台的环节名称",
+    "city": "应为14个报送单位之一",
+    "contact_phone": "应为有效的手机或固定电话",
+    "submitted_at": "应为日期时间，如 2023-07-21 10:00",
+}
+
+
+def normalise_values(
+    field: str,
+    texts: list[str],
+    programme: Programme,
+    conn: duckdb.DuckDBPyConnection | None = None,
+) -> list[object]:
+    """The warehouse values of corrected texts of one field, exactly as ingest would normalise them;
+    None for a text that is not a valid value."""
+    own = conn is None
+    conn = conn or duckdb.connect()
+    try:
+        texts = ["" if t is None else str(t) for t in texts]
+        values = normalised_values(conn, programme, FIELD_SQL.get(field, "clean_label(v)"), texts)
+    finally:
+        if own:
+            conn.close()
+    if field == "credit_code":
+        return [v if v and uscc.is_valid(v) else None for v in values]
+    if field == "contact_phone":
+        return [v if phone_kind(v) in VALID_KINDS else None for v in values]
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]
 
 
 def normalise_value(field: str, text: str, programme: Programme) -> object:
-    """The warehouse value for a corrected field's text; None when the text is not a valid value."""
-    text = "" if text is None else str(text)
-    if field == "credit_code":
-        code = normalise_code(text)
-        return code if code and uscc.is_valid(code) else None
-    if field == "application_type":
-        return programme.type_of(text)
-    if field == "direction":
-        return programme.direction_of(text)
-    if field == "stage":
-        return programme.stage_of(text)
-    if field == "city":
-        return programme.unit_of(text)
-    if field == "contact_phone":
-        phone = normalise_phone(text)
-        return (
-            phone if phone_kind(phone) in {"mobile", "fixed_line", "fixed_line_or_mobile"} else None
-        )
-    if field == "submitted_at":
-        stamp = parse_timestamp(text, programme.timezone)
-        return None if pd.isna(stamp) else stamp
-    return clean_label(text)
+    return normalise_values(field, [text], programme)[0]
+
+
+def check_values(
+    source: str, items: list[tuple[str, str, str]], programme: Programme
+) -> list[str | None]:
+    """For (field, new text, reason) items: why each cannot be taken (in Chinese), or None.
+    Values are normalised in one query per field, so a batch of thousands is checked at once."""
+    problems: list[str | None] = [None] * len(items)
+    by_field: dict[str, list[int]] = {}
+    for index, (field, text, reason) in enumerate(items):
+        if field not in CORRECTABLE.get(source, []):
+            allowed = "、".join(FIELD_LABELS[f] for f in CORRECTABLE.get(source, []))
+            problems[index] = f"字段“{field}”不能更正（可更正：{allowed}）"
+            continue
+        too_long = check_lengths(field, str(text or ""), reason)
+        if too_long:
+            problems[index] = f"{FIELD_LABELS[field]}：{too_long}"
+            continue
+        by_field.setdefault(field, []).append(index)
+    if not by_field:
+        return problems
+    with duckdb.connect() as conn:
+        for field, indexes in by_field.items():
+            values = normalise_values(field, [items[i][1] for i in indexes], programme, conn)
+            for index, value in zip(indexes, values, strict=True):
+                if value is None:
+                    hint = HINTS.get(field, "不能为空")
+                    problems[index] = (
+                        f"{FIELD_LABELS[field]}的新值“{items[index][1]}”无效（{hint}）"
+                    )
+    return problems
 
 
 def check_value(
     source: str, field: str, text: str, programme: Programme, reason: str = ""
 ) -> str | None:
     """Why a new value (and its reason) cannot be taken (in Chinese), or None when it can."""
-    if field not in CORRECTABLE.get(source, []):
-        allowed = "、".join(FIELD_LABELS[f] for f in CORRECTABLE.get(source, []))
-        return f"字段“{field}”不能更正（可更正：{allowed}）"
-    too_long = check_lengths(field, str(text or ""), reason)
-    if too_long:
-        return f"{FIELD_LABELS[field]}：{too_long}"
-    if normalise_value(field, text, programme) is None:
-        label = FIELD_LABELS[field]
-        hints = {
-            "credit_code": "应为18位且校验位正确",
-            "application_type": "应为入库培育、“领跑者”企业认定或信息更新",
-            "direction": "应为六个申报方向之一",
-            "stage": "应为平台的环节名称",
-            "city": "应为14个报送单位之一",
-            "contact_phone": "应为有效的手机或固定电话",
-            "submitted_at": "应为日期时间，如 2023-07-21 10:00",
-        }
-        return f"{label}的新值“{text}”无效（{hints.get(field, '不能为空')}）"
-    return None
+    return check_values(source, [(field, text, reason)], programme)[0]
 
 
 def current_text(record: pd.Series | dict, field: str) -> str:

@@ -1,4 +1,4 @@
-"""Corrections applied to a table during a run, and the `correction_outcomes` rows that say so."""
+"""The stewards' corrections applied to a table during a run, and the outcome of each."""
 
 from __future__ import annotations
 
@@ -8,59 +8,62 @@ import duckdb
 import pandas as pd
 
 from assets.corrections.apply import apply_corrections
-from assets.warehouse import TABLES
-from pipelines.programme import Programme
+from assets.corrections.fields import normalise_values
+from assets.foundation.programme import Programme
+from assets.warehouse.connection import append_rows, read_frame, replace_table
 
 
-def correct(
-    frame: pd.DataFrame,
-    corrections: pd.DataFrame,
+def apply_stored(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
     source: str,
-    keys: pd.Series,
+    corrections: pd.DataFrame,
     programme: Programme,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The frame with corrections applied (ready for the warehouse) and one outcome row each."""
-    if frame.empty:
-        mine = corrections[corrections["source"] == source] if len(corrections) else corrections
-        return frame, pd.DataFrame(
-            [
-                {
-                    "correction_id": c.id,
-                    "source": source,
-                    "record_key": c.record_key,
-                    "field": c.field,
-                    "applied": False,
-                    "note": "记录已不存在",
-                }
-                for c in mine.itertuples()
-            ]
+) -> pd.DataFrame:
+    """Apply one source's corrections to the rows they name (not the whole table), in place; the
+    outcome of each correction (applied, or superseded and why) as rows of `<source>` outcomes."""
+    mine = corrections[corrections["source"] == source] if len(corrections) else corrections
+    if mine.empty:
+        return pd.DataFrame(
+            columns=["correction_id", "source", "record_key", "field", "applied", "note"]
         )
-    corrected, outcomes = apply_corrections(frame, corrections, source, keys, programme)
+    keys = sorted(set(mine["record_key"]))
+    rows = read_frame(
+        conn, f"SELECT * FROM {table} WHERE record_key IN (SELECT unnest(?::VARCHAR[]))", [keys]
+    )
+    normalised: dict[int, object] = {}
+    for field, group in mine.groupby("field"):
+        values = normalise_values(field, list(group["new_value"]), programme, conn)
+        normalised.update(zip(group["id"], values, strict=True))
+    corrected, outcomes = apply_corrections(rows, mine, source, rows["record_key"], normalised)
     corrected["corrected_from"] = corrected["corrected_from"].map(
         lambda d: json.dumps(d, ensure_ascii=False) if d else None
     )
     corrected["correction_ids"] = corrected["correction_ids"].map(lambda ids: ids or None)
-    by_id = corrections.set_index("id") if len(corrections) else None
-    rows = [
-        {
-            "correction_id": o["correction_id"],
-            "source": source,
-            "record_key": by_id.at[o["correction_id"], "record_key"],
-            "field": by_id.at[o["correction_id"], "field"],
-            "applied": o["applied"],
-            "note": o["note"],
-        }
-        for o in outcomes
-    ]
-    return corrected, pd.DataFrame(rows)
+    changed = corrected[corrected["correction_ids"].notna()]
+    if len(changed):
+        conn.execute(
+            f"DELETE FROM {table} WHERE record_key IN (SELECT unnest(?::VARCHAR[]))",
+            [list(changed["record_key"])],
+        )
+        append_rows(conn, table, changed, programme)
+    by_id = mine.set_index("id")
+    return pd.DataFrame(
+        [
+            {
+                "correction_id": o["correction_id"],
+                "source": source,
+                "record_key": by_id.at[o["correction_id"], "record_key"],
+                "field": by_id.at[o["correction_id"], "field"],
+                "applied": o["applied"],
+                "note": o["note"],
+            }
+            for o in outcomes
+        ]
+    )
 
 
-def record_outcomes(conn: duckdb.DuckDBPyConnection, source: str, outcomes: pd.DataFrame) -> None:
-    """Replace one source's rows of `correction_outcomes` (each ingest asset owns its source's rows)."""
-    columns = ", ".join(f'"{c}" {k}' for c, k in TABLES["correction_outcomes"].items())
-    conn.execute(f"CREATE TABLE IF NOT EXISTS correction_outcomes ({columns})")
-    conn.execute("DELETE FROM correction_outcomes WHERE source = ?", [source])
-    if len(outcomes):
-        conn.register("_outcomes", outcomes)
-        conn.execute("INSERT INTO correction_outcomes BY NAME SELECT * FROM _outcomes")
-        conn.unregister("_outcomes")
+def write_outcomes(
+    conn: duckdb.DuckDBPyConnection, table: str, outcomes: pd.DataFrame, programme: Programme
+) -> int:
+    return replace_table(conn, table, outcomes, programme)

@@ -7,8 +7,8 @@ import pandas as pd
 
 from assets.corrections.fields import CORRECTABLE, check_value, current_text
 from assets.corrections.store import Correction, Decision, Proposal
-from assets.warehouse import read_frame
-from pipelines.programme import Programme
+from assets.foundation.programme import Programme
+from assets.warehouse.connection import read_frame
 
 CITY_ROW_KEY = "source_file || ':' || source_row"
 

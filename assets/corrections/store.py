@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.access.viewer import Scope, Viewer
-from assets.warehouse import REASON_LIMIT, TEXT_LIMITS
+from assets.foundation.schema import REASON_LIMIT, TEXT_LIMITS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS corrections (

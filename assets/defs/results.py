@@ -5,17 +5,17 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-PERSONAL_COLUMNS = {"contact_name", "contact_phone", "contact_phone_raw"}
+from assets.foundation.schema import PERSONAL_COLUMNS
 
 
 def table_result(
     conn: duckdb.DuckDBPyConnection,
     table: str,
-    rows: int,
     asset_key: str | None = None,
     **extra: int,
 ) -> dg.MaterializeResult:
     """MaterializeResult with the table's row count and a five-row preview (no contact data)."""
+    rows = int(conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
     columns = [
         row[0]
         for row in conn.execute(

@@ -9,10 +9,9 @@ import pandas as pd
 from openpyxl.styles import Alignment, PatternFill
 
 from assets.exports.workbook import Sheet, new_workbook, save
-from assets.ingest.normalise import uploaded
-from assets.quality.catalogue import RULES
-from assets.warehouse import read_frame
-from pipelines.programme import Programme
+from assets.foundation.programme import Programme
+from assets.quality.rules import RULES
+from assets.warehouse.connection import read_frame
 
 FAILING = PatternFill("solid", fgColor="FFC7CE")
 CITY_COLUMNS = [
@@ -55,6 +54,11 @@ CELL_OF = {
     "stage": "stage_raw",
 }
 TODO = "需更正事项"
+
+
+def uploaded(value: object) -> bool:
+    """An evidence flag read back from the warehouse (True, numpy True, False, None or NA) as a bool."""
+    return value is not None and not pd.isna(value) and bool(value)
 
 
 def what_to_correct(issue: pd.Series) -> str:
@@ -113,7 +117,7 @@ def write_feedback(
     for rule, group in issues.groupby("rule", sort=True):
         cover.row(
             [
-                f"{RULES[rule].name}（{rule}）",
+                RULES[rule].name,
                 "错误" if RULES[rule].severity == "error" else "警告",
                 len(group),
             ]
@@ -125,7 +129,7 @@ def write_feedback(
     if len(city_issues):
         rows = read_frame(
             conn,
-            "SELECT * FROM city_submissions WHERE source_file || ':' || source_row IN "
+            "SELECT * FROM city_submissions WHERE record_key IN "
             "(SELECT unnest(?::VARCHAR[])) ORDER BY source_file, source_row",
             [list(city_issues["record_key"])],
         )
@@ -135,7 +139,7 @@ def write_feedback(
             CITY_COLUMNS,
             rows,
             city_issues,
-            key=lambda r: f"{r['source_file']}:{r['source_row']}",
+            key=lambda r: r["record_key"],
         )
     platform_issues = issues[issues["source"] == "platform"]
     if len(platform_issues):

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 
 from assets.exports.workbook import Sheet, new_workbook, save
-from assets.warehouse import read_frame
-from pipelines.programme import Programme
+from assets.foundation.programme import Programme
+from assets.warehouse.connection import read_frame
 
 COLUMNS = [  # (header, column, number format)
     ("排名", "rank_in_direction", "0"),

@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 
 from assets.exports.workbook import Sheet, new_workbook, save
-from assets.warehouse import read_frame
-from pipelines.programme import Programme, city_passed
+from assets.foundation.programme import Programme, city_passed
+from assets.warehouse.connection import read_frame
 
 
 def passed_on(

@@ -4,18 +4,16 @@ A run that read no platform snapshot, or that would drop more than half of the a
 dashboard shows now, is not published (an empty or unmounted inbox must not blank the dashboard).
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from assets.foundation.layout import Layout
-from assets.ingest.platform import stage_history
-from assets.marts.shortlist import shortlist, shortlist_exclusions
-from assets.warehouse import connect_read_only, open_warehouse
+from assets.warehouse.connection import connect_read_only
 
 
 class PublishRefused(RuntimeError):
@@ -39,7 +37,7 @@ def published_applications(warehouse: Path) -> int | None:
         return None
     try:
         with connect_read_only(served) as conn:
-            return int(conn.execute("SELECT count(*) FROM applications").fetchone()[0])
+            return int(conn.execute("SELECT count(*) FROM applications").fetchall()[0][0])
     except duckdb.Error:
         return None  # a damaged serving copy is replaced by this run
 
@@ -48,13 +46,13 @@ def refusal(conn: duckdb.DuckDBPyConnection, warehouse: Path, allow_shrink: bool
     """Why this run must not be published, or None."""
     snapshots = conn.execute(
         "SELECT count(*) FROM inbox_files WHERE folder = 'platform' AND status = 'read'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not snapshots and not allow_shrink:
         return (
             "收件箱中没有可读的平台导出文件（platform/），本次结果未发布，仪表盘继续显示上次发布的数据。"
             "请检查收件箱是否为空或未挂载。"
         )
-    now = int(conn.execute("SELECT count(*) FROM applications").fetchone()[0])
+    now = int(conn.execute("SELECT count(*) FROM applications").fetchall()[0][0])
     before = published_applications(warehouse)
     if before and now * 2 < before and not allow_shrink:
         return (
@@ -71,23 +69,3 @@ def publish(warehouse: Path) -> Path:
     shutil.copyfile(warehouse, staging)
     os.replace(staging, target)  # atomic: readers see the old copy or the new one, never half
     return target
-
-
-class PublishConfig(dg.Config):
-    """`allow_shrink`: publish even a run without a platform snapshot, or one holding under half
-    the applications published now."""
-
-    allow_shrink: bool = False
-
-
-@dg.asset(group_name="serving", deps=[shortlist, shortlist_exclusions, stage_history])
-def serving_warehouse(config: PublishConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """A read-only copy of the finished warehouse for the dashboard, swapped in atomically."""
-    path = Path(warehouse.database)
-    with open_warehouse(warehouse) as conn:
-        reason = refusal(conn, path, config.allow_shrink)
-        conn.execute("CHECKPOINT")
-    if reason:
-        raise PublishRefused(reason)
-    target = publish(path)
-    return dg.MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})

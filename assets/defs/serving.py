@@ -1,0 +1,34 @@
+"""The serving copy, published after every other table is built (its dependencies are found, not listed)."""
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from assets.warehouse.publish import PublishRefused, publish, refusal
+from pipelines.resources import WarehouseResource
+
+
+class PublishConfig(dg.Config):
+    """`allow_shrink`: publish even a run without a platform snapshot, or one holding under half
+    the applications published now."""
+
+    allow_shrink: bool = False
+
+
+def serving_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The asset that publishes the warehouse once all of `upstream` are built."""
+
+    @dg.asset(name="serving_warehouse", group_name="serving", deps=list(upstream))
+    def serving_warehouse(
+        config: PublishConfig, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        """A read-only copy of the finished warehouse for the dashboard, swapped in atomically."""
+        with warehouse.connection() as conn:
+            reason = refusal(conn, warehouse.path, config.allow_shrink)
+            conn.execute("CHECKPOINT")
+        if reason:
+            raise PublishRefused(reason)
+        target = publish(warehouse.path)
+        return dg.MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})
+
+    return serving_warehouse
