@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from assets.warehouse.served import Filters
 from dashboard import data
 from dashboard.access import viewer
-from dashboard.labels import label_maps
 
 FILTER_LABELS = {
     "city": "所属市",
@@ -47,14 +47,21 @@ def number(value: object) -> str:
 def sidebar_filters() -> None:
     """Sidebar filters, rendered by the entry point (so they survive page switches), initialised
     from the URL once and written back to it on every run so that a link reproduces the view."""
-    if data.served_problem() or data.as_of() is None:
+    if data.served_problem() or data.served().as_of() is None:
         return
-    options = data.filter_options()
+    options = data.served().filter_options()
     scope = viewer().scope
     if scope.unit:  # a city bureau filters within its own unit only
         options["city"] = [scope.unit]
-        options["cluster"] = data.unit_clusters(scope.unit)
-    labels = label_maps(data.programme())
+        options["cluster"] = data.served().unit_clusters(scope.unit)
+    labels = data.labels()
+    kinds = {
+        "city": None,
+        "cluster": None,
+        "direction": "direction",
+        "application_type": "type",
+        "stage": "stage",
+    }
     params = st.query_params
     st.sidebar.header("筛选")
     years = [data.programme().year]
@@ -74,12 +81,11 @@ def sidebar_filters() -> None:
         if key not in st.session_state:
             raw = params.get(column, "")
             st.session_state[key] = [v for v in raw.split(",") if v in options[column]]
-        mapping = labels.get(column, {})
         st.sidebar.multiselect(
             label,
             options[column],
             key=key,
-            format_func=lambda v, m=mapping: m.get(v, v),
+            format_func=lambda v, k=kinds[column]: labels.of(k, v) if k else v,
             placeholder="全部",
         )
         chosen[column] = tuple(st.session_state[key])
@@ -94,9 +100,7 @@ def sidebar_filters() -> None:
 def current_filters() -> data.Filters:
     """The filters the sidebar holds now."""
     chosen = {column: tuple(st.session_state.get(f"f_{column}", ())) for column in FILTER_LABELS}
-    return data.Filters(
-        **chosen, extra={"year": st.session_state.get("f_year", data.programme().year)}
-    )
+    return Filters(**chosen, extra={"year": st.session_state.get("f_year", data.programme().year)})
 
 
 def page(title: str, audience: str) -> tuple[data.Scope, data.Filters] | None:
@@ -107,7 +111,7 @@ def page(title: str, audience: str) -> tuple[data.Scope, data.Filters] | None:
     if problem:
         st.error(problem)
         return None
-    as_of = data.as_of()
+    as_of = data.served().as_of()
     if as_of is None:
         st.info("尚无数据：请先运行 `lingpao run` 导入平台导出文件。")
         return None

@@ -1,63 +1,23 @@
-"""Every dashboard query: SQL on the served warehouse copy, short read-only connections, cached per version.
-
-Each query takes the viewer's `Scope` and the shared `Filters`, and enforces the scope here, below
-the pages: one reporting unit's rows only for a city bureau; no contact names or phones where the
-scope has no contact access (columns removed from every result); no record-level issues, records or
-file names where it has no record access (Forbidden).
-"""
+"""The dashboard's data: the served copy of the warehouse, read in short read-only connections and
+cached per published version; the queries themselves (and their scope checks) are
+`assets.warehouse.served`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from assets.access.roles import Forbidden
-from assets.access.viewer import Scope
 from assets.foundation.layout import Layout
-from assets.warehouse import EVIDENCE_COLUMNS, connect_read_only, is_lock_conflict
-from pipelines.programme import Programme, city_passed, load_programme
-
-FILTER_COLUMNS = ("city", "cluster", "direction", "application_type", "stage")
-PERSONAL_COLUMNS = ("contact_name", "contact_phone", "contact_phone_raw")
-ALL_UNITS = Scope()  # province staff's and stewards' scope
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The shared page filters; an empty tuple means no restriction."""
-
-    city: tuple[str, ...] = ()
-    cluster: tuple[str, ...] = ()
-    direction: tuple[str, ...] = ()
-    application_type: tuple[str, ...] = ()
-    stage: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
-
-    def active(self) -> bool:
-        return any(getattr(self, c) for c in FILTER_COLUMNS)
-
+from assets.foundation.programme import Programme, load_programme
+from assets.labels import Labels
+from assets.warehouse.connection import connect_read_only, is_lock_conflict
+from assets.warehouse.served import ALL_UNITS, FILTER_COLUMNS, Filters, Served
 
 NO_FILTERS = Filters()
-
-
-def where(
-    scope: Scope, filters: Filters, alias: str = "a", columns: tuple[str, ...] = FILTER_COLUMNS
-):
-    """(SQL condition, parameters) restricting rows to the scope and the filters."""
-    parts, params = ["TRUE"], []
-    if scope.unit:
-        parts.append(f"{alias}.city = ?")
-        params.append(scope.unit)
-    for column in columns:
-        values = getattr(filters, column)
-        if values:
-            parts.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
-            params.extend(values)
-    return " AND ".join(parts), params
+__all__ = ["ALL_UNITS", "FILTER_COLUMNS", "NO_FILTERS", "Filters", "served"]
 
 
 def layout() -> Layout:
@@ -67,19 +27,6 @@ def layout() -> Layout:
 
 def database_file() -> Path | None:
     return layout().readable()
-
-
-def scoped(scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
-    """A result as the scope may see it: contact columns dropped without contact access."""
-    if scope.contacts:
-        return frame
-    return frame.drop(columns=[c for c in PERSONAL_COLUMNS if c in frame.columns])
-
-
-def require_records(scope: Scope) -> None:
-    """Record-level reads (issues, records, file names and reasons) need record access."""
-    if not scope.records:
-        raise Forbidden("此角色不能查看记录明细")
 
 
 def version() -> tuple[str, int]:
@@ -94,16 +41,24 @@ def _cached(data_version: tuple[str, int], sql: str, params: tuple) -> pd.DataFr
         return conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
 
 
-def _query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
-    """Run a query on the served data; an empty frame when nothing has been published yet.
-    Unscoped: for the data's shape (tables, as-of time, filter options) only."""
+def _run(sql: str, params: tuple) -> pd.DataFrame:
     current = version()
-    return _cached(current, sql, tuple(params)) if current[0] else pd.DataFrame()
+    return _cached(current, sql, params) if current[0] else pd.DataFrame()
 
 
-def select(scope: Scope, sql: str, params: list | tuple = ()) -> pd.DataFrame:
-    """A query's result as the scope may see it (the SQL restricts units; this drops contacts)."""
-    return scoped(scope, _query(sql, params))
+@st.cache_resource
+def programme() -> Programme:
+    return load_programme()
+
+
+@st.cache_resource
+def labels() -> Labels:
+    return Labels(programme())
+
+
+def served() -> Served:
+    """The page queries on the copy being served now."""
+    return Served(_run, programme())
 
 
 def served_problem() -> str | None:
@@ -112,381 +67,10 @@ def served_problem() -> str | None:
     if path is None:
         return None
     try:
-        tables()
+        served().tables()
     except duckdb.Error as error:
         if is_lock_conflict(error):
             return None
         first = str(error).splitlines()[0][:160]
         return f"数据文件 {path} 无法读取（{first}）。下次运行 lingpao run 将重新生成它。"
     return None
-
-
-def tables() -> set[str]:
-    frame = _query("SELECT table_name FROM information_schema.tables")
-    return set(frame["table_name"]) if len(frame) else set()
-
-
-def has(*names: str) -> bool:
-    return set(names) <= tables()
-
-
-@st.cache_resource
-def programme() -> Programme:
-    return load_programme()
-
-
-def as_of() -> pd.Timestamp | None:
-    """Export time of the newest platform snapshot read."""
-    if not has("inbox_files"):
-        return None
-    frame = _query(
-        "SELECT max(snapshot_at) AS t FROM inbox_files WHERE folder = 'platform' AND status = 'read'"
-    )
-    value = frame["t"].iloc[0] if len(frame) else None
-    return (
-        None
-        if value is None or pd.isna(value)
-        else pd.Timestamp(value).tz_convert(programme().timezone)
-    )
-
-
-def filter_options() -> dict[str, list[str]]:
-    """Values the filters offer: units and directions/types/stages from the programme, clusters from data."""
-    p = programme()
-    clusters = (
-        _query(
-            "SELECT DISTINCT cluster FROM clusters WHERE cluster IS NOT NULL UNION "
-            "SELECT DISTINCT cluster FROM applications WHERE cluster IS NOT NULL ORDER BY 1"
-        )
-        if has("clusters", "applications")
-        else pd.DataFrame({"cluster": []})
-    )
-    return {
-        "city": p.units,
-        "cluster": list(clusters["cluster"]),
-        "direction": list(p.directions),
-        "application_type": list(p.types),
-        "stage": [s["id"] for s in p.stages],
-    }
-
-
-def unit_clusters(unit: str) -> list[str]:
-    """Clusters of one unit: those listed under it and those its applications name."""
-    if not has("clusters", "applications"):
-        return []
-    frame = _query(
-        "SELECT cluster FROM clusters WHERE city = ? UNION SELECT cluster FROM applications "
-        "WHERE city = ? AND cluster IS NOT NULL ORDER BY 1",
-        [unit, unit],
-    )
-    return list(frame["cluster"])
-
-
-def counts_by(columns: list[str], scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Submitted applications counted per combination of columns (NULL shown as 空或无效)."""
-    if not has("applications"):
-        return pd.DataFrame(columns=[*columns, "applications"])
-    condition, params = where(scope, filters)
-    chosen = ", ".join(f"coalesce(a.{c}, '(空或无效)') AS {c}" for c in columns)
-    return select(
-        scope,
-        f"SELECT {chosen}, count(*) AS applications FROM applications a "
-        f"WHERE a.stage IS DISTINCT FROM 'draft' AND {condition} "
-        f"GROUP BY ALL ORDER BY applications DESC, {', '.join(columns)}",
-        params,
-    )
-
-
-def application_counts(
-    dimension: str, scope: Scope = ALL_UNITS, filters: Filters = NO_FILTERS
-) -> pd.DataFrame:
-    if dimension not in FILTER_COLUMNS:
-        raise ValueError(f"unknown dimension {dimension}")
-    return counts_by([dimension], scope, filters)
-
-
-def drafts(scope: Scope, filters: Filters) -> int:
-    if not has("applications"):
-        return 0
-    condition, params = where(
-        scope, filters, columns=("city", "cluster", "direction", "application_type")
-    )
-    return int(
-        select(
-            scope,
-            f"SELECT count(*) AS n FROM applications a WHERE a.stage = 'draft' AND {condition}",
-            params,
-        )["n"].iloc[0]
-    )
-
-
-def stage_buckets(scope: Scope, filters: Filters) -> dict[str, int]:
-    """The progress KPIs: submitted, waiting at county, waiting at city, confirmed, recommended, certified."""
-    frame = counts_by(["stage"], scope, filters)
-    n = dict(zip(frame["stage"], frame["applications"], strict=True)) if len(frame) else {}
-    recommended = ("city_recommended", "province_review", "public_notice", "certified")
-    return {
-        "submitted": sum(n.values()),
-        "county_pending": n.get("submitted", 0),
-        "city_pending": n.get("county_verified", 0),
-        "city_confirmed": n.get("city_confirmed", 0),
-        "recommended": sum(n.get(s, 0) for s in recommended),
-        "certified": n.get("certified", 0),
-        "returned": n.get("county_returned", 0) + n.get("city_rejected", 0),
-    }
-
-
-FUNNEL = [  # (label, stages at or beyond)
-    ("已提交", None),
-    (
-        "县级审核通过",
-        (
-            "county_verified",
-            "city_confirmed",
-            "city_rejected",
-            "city_recommended",
-            "province_review",
-            "public_notice",
-            "certified",
-        ),
-    ),
-    (
-        "市级确认或推荐",
-        ("city_confirmed", "city_recommended", "province_review", "public_notice", "certified"),
-    ),
-    ("省级评审", ("province_review", "public_notice", "certified")),
-    ("已认定", ("certified",)),
-]
-
-
-def funnel(scope: Scope, filters: Filters) -> pd.DataFrame:
-    frame = counts_by(["stage"], scope, filters)
-    n = dict(zip(frame["stage"], frame["applications"], strict=True)) if len(frame) else {}
-    rows = [
-        (label, sum(n.values()) if stages is None else sum(n.get(s, 0) for s in stages))
-        for label, stages in FUNNEL
-    ]
-    return pd.DataFrame(rows, columns=["环节", "申报数"])
-
-
-def daily_submissions(scope: Scope, filters: Filters) -> pd.DataFrame:
-    if not has("applications"):
-        return pd.DataFrame(columns=["day", "application_type", "applications"])
-    condition, params = where(scope, filters)
-    tz = programme().timezone
-    return select(
-        scope,
-        f"SELECT CAST(timezone('{tz}', a.submitted_at) AS DATE) AS day, a.application_type, count(*) AS applications "
-        f"FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND a.submitted_at IS NOT NULL "
-        f"AND {condition} GROUP BY ALL ORDER BY 1, 2",
-        params,
-    )
-
-
-def city_table_arrivals(scope: Scope) -> pd.DataFrame:
-    """For each reporting unit: its city table files, when they arrived, how many rows, any unreadable."""
-    p = programme()
-    units = [scope.unit] if scope.unit else p.units
-    files = (
-        select(scope, "SELECT * FROM inbox_files WHERE folder = 'cities'")
-        if has("inbox_files")
-        else pd.DataFrame()
-    )
-    rows = []
-    for unit in units:
-        mine = (
-            files[files["city"].fillna("").str.split("、").map(lambda cities, u=unit: u in cities)]
-            if len(files)
-            else files
-        )
-        read = mine[mine["status"] == "read"] if len(mine) else mine
-        arrived = read["modified_at"].max() if len(read) else None
-        rows.append(
-            {
-                "unit": unit,
-                "files": "、".join(read["source_file"]) if len(read) else "",
-                "arrived_at": None
-                if arrived is None or pd.isna(arrived)
-                else pd.Timestamp(arrived).tz_convert(p.timezone),
-                "rows": int(read["rows"].sum()) if len(read) else 0,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def unreadable_city_files(scope: Scope) -> pd.DataFrame:
-    """City-table files not read, and why; a city bureau sees only those read as its own unit's."""
-    if not has("inbox_files"):
-        return pd.DataFrame(columns=["source_file", "reason"])
-    return select(
-        scope,
-        "SELECT source_file, reason FROM inbox_files WHERE folder = 'cities' AND status <> 'read' "
-        "AND (? IS NULL OR list_contains(string_split(coalesce(city, ''), '、'), ?)) ORDER BY 1",
-        [scope.unit, scope.unit],
-    )
-
-
-def longest_waiting(
-    scope: Scope, filters: Filters, waiting_at: str, limit: int = 10
-) -> pd.DataFrame:
-    """Applications waiting longest at a stage (`submitted`: county's turn; `county_verified`: city's)."""
-    if not has("applications", "stage_history"):
-        return pd.DataFrame()
-    condition, params = where(
-        scope, filters, columns=("city", "cluster", "direction", "application_type")
-    )
-    return select(
-        scope,
-        f"""
-        SELECT a.application_id, a.company_name, a.city, a.county, a.application_type,
-               coalesce(h.since, a.submitted_at) AS since,
-               date_diff('day', coalesce(h.since, a.submitted_at), (SELECT max(snapshot_at) FROM platform_rows)) AS days
-        FROM applications a
-        LEFT JOIN (SELECT application_id, stage, max(first_seen_at) AS since FROM stage_history GROUP BY 1, 2) h
-               ON h.application_id = a.application_id AND h.stage = a.stage
-        WHERE a.stage = ? AND {condition}
-        ORDER BY since, a.application_id LIMIT {int(limit)}""",
-        [waiting_at, *params],
-    )
-
-
-def cluster_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Per cluster: applications by type, pool members already known there, new pool members this round."""
-    if not has("applications", "clusters"):
-        return pd.DataFrame()
-    condition, params = where(scope, filters)
-    confirmed = ", ".join(f"'{s}'" for s in city_passed(programme(), "pool_entry"))
-    return select(
-        scope,
-        f"""
-        WITH apps AS (SELECT * FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition})
-        SELECT coalesce(cluster, '(空或无效)') AS cluster, any_value(city) AS city, count(*) AS applications,
-               count(*) FILTER (WHERE application_type = 'pool_entry') AS pool_entry,
-               count(*) FILTER (WHERE application_type = 'certification') AS certification,
-               count(*) FILTER (WHERE application_type = 'info_update') AS info_update,
-               count(DISTINCT credit_code) FILTER (WHERE credit_code IN (SELECT credit_code FROM pool_members)) AS pool_members,
-               count(*) FILTER (WHERE application_type = 'pool_entry' AND stage IN ({confirmed})) AS newly_confirmed
-        FROM apps GROUP BY 1 ORDER BY applications DESC, cluster""",
-        params,
-    )
-
-
-def idle_clusters(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Clusters of the list with no submitted application in scope."""
-    if not has("applications", "clusters"):
-        return pd.DataFrame()
-    condition, params = where(scope, filters)
-    unit = "AND c.city = ?" if scope.unit else ""
-    cities = filters.city
-    city_filter = f"AND c.city IN ({', '.join('?' * len(cities))})" if cities else ""
-    return select(
-        scope,
-        f"""
-        SELECT c.cluster, c.county, c.city FROM clusters c
-        WHERE c.cluster NOT IN (SELECT cluster FROM applications a
-                                WHERE a.cluster IS NOT NULL AND a.stage IS DISTINCT FROM 'draft' AND {condition})
-        {unit} {city_filter} ORDER BY c.city, c.cluster""",
-        [*params, *([scope.unit] if scope.unit else []), *cities],
-    )
-
-
-def recommended_companies(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Certifications the cities recommended, by cluster: company names only, never contact data."""
-    if not has("applications"):
-        return pd.DataFrame()
-    condition, params = where(scope, filters)
-    stages = ", ".join(f"'{s}'" for s in city_passed(programme(), "certification"))
-    return select(
-        scope,
-        f"""SELECT a.cluster, a.company_name, a.city, a.direction, a.stage FROM applications a
-                     WHERE a.application_type = 'certification' AND a.stage IN ({stages}) AND {condition}
-                     ORDER BY a.cluster, a.company_name""",
-        params,
-    )
-
-
-def shortlist(scope: Scope, filters: Filters) -> pd.DataFrame:
-    if not has("shortlist"):
-        return pd.DataFrame()
-    condition, params = where(scope, filters, alias="s", columns=("city", "cluster", "direction"))
-    evidence = " + ".join(f"CASE WHEN a.{c} THEN 1 ELSE 0 END" for c in EVIDENCE_COLUMNS)
-    return select(
-        scope,
-        f"""SELECT s.*, ({evidence}) AS evidence_uploaded FROM shortlist s
-                     JOIN applications a USING (application_id) WHERE {condition}
-                     ORDER BY s.direction, s.rank_in_direction""",
-        params,
-    )
-
-
-def exclusions(scope: Scope, filters: Filters) -> pd.DataFrame:
-    if not has("shortlist_exclusions"):
-        return pd.DataFrame()
-    condition, params = where(
-        scope, filters, alias="x", columns=("city", "cluster", "direction", "stage")
-    )
-    return select(
-        scope,
-        f"SELECT * FROM shortlist_exclusions x WHERE {condition} ORDER BY application_id",
-        params,
-    )
-
-
-def issues(scope: Scope, filters: Filters, status: str | None = "open") -> pd.DataFrame:
-    """Issues in scope; filters on cluster, direction, type or stage keep only platform issues that match."""
-    require_records(scope)
-    if not has("dq_issues"):
-        return pd.DataFrame()
-    parts, params = ["TRUE"], []
-    if status:
-        parts.append("i.status = ?")
-        params.append(status)
-    if scope.unit:
-        parts.append("i.city = ?")
-        params.append(scope.unit)
-    if filters.city:
-        parts.append(f"i.city IN ({', '.join('?' * len(filters.city))})")
-        params.extend(filters.city)
-    if any(getattr(filters, c) for c in ("cluster", "direction", "application_type", "stage")):
-        condition, more = where(
-            ALL_UNITS, filters, columns=("cluster", "direction", "application_type", "stage")
-        )
-        parts.append(
-            f"i.source = 'platform' AND i.record_key IN (SELECT application_id FROM applications a WHERE {condition})"
-        )
-        params.extend(more)
-    return select(
-        scope,
-        f"SELECT * FROM dq_issues i WHERE {' AND '.join(parts)} ORDER BY severity, rule, record_key",
-        params,
-    )
-
-
-def record(scope: Scope, source: str, record_key: str) -> dict | None:
-    """The warehouse row behind an issue's record (an application or a city-table row), if in scope."""
-    require_records(scope)
-    if source == "platform" and has("applications"):
-        sql = "SELECT * FROM applications WHERE application_id = ? AND (? IS NULL OR city = ?)"
-    elif source == "city_table" and has("city_submissions"):
-        sql = (
-            "SELECT * FROM city_submissions WHERE source_file || ':' || source_row = ? "
-            "AND (? IS NULL OR city = ?)"
-        )
-    else:
-        return None
-    frame = select(scope, sql, [record_key, scope.unit, scope.unit])
-    return frame.iloc[0].to_dict() if len(frame) else None
-
-
-def rule_failures(scope: Scope) -> pd.DataFrame:
-    """Per source and rule: records failing now (open or waived) and up to three values seen."""
-    require_records(scope)
-    if not has("dq_issues"):
-        return pd.DataFrame(columns=["source", "rule", "failing", "examples"])
-    return select(
-        scope,
-        "SELECT source, rule, count(*) AS failing, "
-        "list(DISTINCT value ORDER BY value) FILTER (WHERE value IS NOT NULL)[1:3] AS examples "
-        "FROM dq_issues WHERE status <> 'fixed' AND (? IS NULL OR city = ?) GROUP BY 1, 2",
-        [scope.unit, scope.unit],
-    )

@@ -7,9 +7,10 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.common import chart_safe, number, page
-from dashboard.labels import label_of, labelled
 
 programme = data.programme()
+labels = data.labels()
+KIND = {"direction": "direction", "application_type": "type"}
 head = page(
     "县域特色产业集群概况", "领导：各集群的申报、培育库和推荐认定情况（不含任何联系人信息）。"
 )
@@ -17,8 +18,8 @@ if head is None:
     st.stop()
 scope, filters = head
 
-summary = data.cluster_summary(scope, filters)
-idle = data.idle_clusters(scope, filters)
+summary = data.served().cluster_summary(scope, filters)
+idle = data.served().idle_clusters(scope, filters)
 columns = st.columns(4)
 columns[0].metric("有申报的集群", number(len(summary)))
 columns[1].metric("无申报的集群", number(len(idle)))
@@ -29,16 +30,16 @@ st.subheader("各集群申报与培育库")
 if summary.empty:
     st.info("暂无已提交的申报。")
 else:
-    st.dataframe(labelled(summary, programme), hide_index=True, key="cluster_summary")
+    st.dataframe(labels.frame(summary), hide_index=True, key="cluster_summary")
 
 
 def stacked_by_cluster(column: str, legend: str, height: int, key: str) -> None:
     """Submitted applications per cluster, stacked by a labelled column (direction or type)."""
-    counts = data.counts_by(["cluster", column], scope, filters)
+    counts = data.served().counts_by(["cluster", column], scope, filters)
     if counts.empty:
         st.info("暂无已提交的申报。")
         return
-    counts[legend] = label_of(column, counts[column], programme)
+    counts[legend] = labels.series(KIND[column], counts[column])
     chart = px.bar(
         chart_safe(counts),
         x="cluster",
@@ -54,11 +55,11 @@ st.subheader("各集群申报方向")
 stacked_by_cluster("direction", "申报方向", 380, "cluster_direction")
 
 st.subheader("各市 × 申报方向")
-heat = data.counts_by(["city", "direction"], scope, filters)
+heat = data.served().counts_by(["city", "direction"], scope, filters)
 if heat.empty:
     st.info("暂无已提交的申报。")
 else:
-    heat["方向"] = label_of("direction", heat["direction"], programme)
+    heat["方向"] = labels.series("direction", heat["direction"])
     grid = heat.pivot_table(
         index="city", columns="方向", values="applications", aggfunc="sum", fill_value=0
     )
@@ -76,11 +77,11 @@ st.subheader("各集群申报类型")
 stacked_by_cluster("application_type", "申报类型", 340, "cluster_type")
 
 st.subheader("市级推荐认定的企业")
-companies = data.recommended_companies(scope, filters)
+companies = data.served().recommended_companies(scope, filters)
 if companies.empty:
     st.info("暂无市级推荐认定的企业。")
 else:
-    st.dataframe(labelled(companies, programme), hide_index=True, key="recommended")
+    st.dataframe(labels.frame(companies), hide_index=True, key="recommended")
 
 st.subheader("无申报的集群")
 if idle.empty:

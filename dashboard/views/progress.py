@@ -10,9 +10,9 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.common import chart_safe, number, page
-from dashboard.labels import label_maps, label_of, labelled
 
 programme = data.programme()
+labels = data.labels()
 head = page(
     "“领跑者”企业申报总览",
     "省级工作人员：各市、各集群、各方向、各环节的进度，对照申报窗口和截止时间。",
@@ -20,9 +20,8 @@ head = page(
 if head is None:
     st.stop()
 scope, filters = head
-labels = label_maps(programme)
 
-by_type = data.counts_by(["application_type"], scope, filters)
+by_type = data.served().counts_by(["application_type"], scope, filters)
 per_type = (
     dict(zip(by_type["application_type"], by_type["applications"], strict=True))
     if len(by_type)
@@ -31,9 +30,9 @@ per_type = (
 columns = st.columns(4)
 for column, (type_id, spec) in zip(columns, programme.types.items(), strict=False):
     column.metric(spec["label"], number(per_type.get(type_id, 0)))
-columns[3].metric("草稿（未提交）", number(data.drafts(scope, filters)))
+columns[3].metric("草稿（未提交）", number(data.served().drafts(scope, filters)))
 
-buckets = data.stage_buckets(scope, filters)
+buckets = data.served().stage_buckets(scope, filters)
 columns = st.columns(6)
 for column, (key, label) in zip(
     columns,
@@ -54,17 +53,17 @@ if buckets["returned"]:
 left, right = st.columns(2)
 with left:
     st.subheader("环节漏斗")
-    funnel = data.funnel(scope, filters)
+    funnel = data.served().funnel(scope, filters)
     chart = px.funnel(funnel, x="申报数", y="环节")
     chart.update_layout(height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10})
     st.plotly_chart(chart, width="stretch", key="funnel")
 with right:
     st.subheader("每日提交")
-    daily = data.daily_submissions(scope, filters)
+    daily = data.served().daily_submissions(scope, filters)
     if daily.empty:
         st.info("暂无已提交的申报。")
     else:
-        daily["申报类型"] = label_of("application_type", daily["application_type"], programme)
+        daily["申报类型"] = labels.series("type", daily["application_type"])
         chart = px.bar(
             daily,
             x="day",
@@ -112,7 +111,7 @@ with right:
         )
 
 st.subheader("各市 × 申报类型 × 当前环节")
-matrix = data.counts_by(["city", "application_type", "stage"], scope, filters)
+matrix = data.served().counts_by(["city", "application_type", "stage"], scope, filters)
 if matrix.empty:
     st.info("暂无已提交的申报。")
 else:
@@ -130,12 +129,12 @@ else:
     )
     table["合计"] = table.sum(axis=1)
     table = table.reset_index()
-    table.columns = [labels["stage"].get(c, c) for c in table.columns]
-    st.dataframe(labelled(table, programme), hide_index=True, key="city_type_stage")
+    table.columns = [labels.of("stage", c) for c in table.columns]
+    st.dataframe(labels.frame(table), hide_index=True, key="city_type_stage")
 
 st.subheader(f"市级汇总表（附件2）收到情况　截止 {programme.city_tables_due:%Y-%m-%d}")
-arrivals = data.city_table_arrivals(scope)
-as_of = data.as_of()
+arrivals = data.served().city_table_arrivals(scope)
+as_of = data.served().as_of()
 due_end = pd.Timestamp(
     dt.datetime.combine(programme.city_tables_due, dt.time(23, 59, 59))
 ).tz_localize(programme.timezone)
@@ -160,7 +159,7 @@ st.dataframe(
     hide_index=True,
     key="arrivals",
 )
-unreadable = data.unreadable_city_files(scope)
+unreadable = data.served().unreadable_city_files(scope)
 if len(unreadable):
     st.warning(f"有 {len(unreadable)} 个汇总表文件未能读取，见下表。")
     st.dataframe(
@@ -177,7 +176,7 @@ for column, stage, title in (
 ):
     with column:
         st.markdown(f"**{title}**")
-        waiting = data.longest_waiting(scope, filters, stage)
+        waiting = data.served().longest_waiting(scope, filters, stage)
         if waiting.empty:
             st.info(f"没有{title}的申报。")
         else:
@@ -187,7 +186,7 @@ for column, stage, title in (
             shown = waiting[
                 ["application_id", "company_name", "city", "application_type", "days", "since"]
             ]
-            st.dataframe(labelled(shown, programme), hide_index=True, key=f"waiting_{stage}")
+            st.dataframe(labels.frame(shown), hide_index=True, key=f"waiting_{stage}")
 
 with st.expander("按市、集群、方向的申报数"):
     for dimension, heading in (
@@ -195,7 +194,7 @@ with st.expander("按市、集群、方向的申报数"):
         ("cluster", "各集群申报数"),
         ("direction", "各申报方向申报数"),
     ):
-        counts = labelled(data.application_counts(dimension, scope, filters), programme)
+        counts = labels.frame(data.served().application_counts(dimension, scope, filters))
         st.markdown(f"**{heading}**")
         if counts.empty:
             st.info("暂无已提交的申报。")

@@ -7,14 +7,14 @@ import plotly.express as px
 import streamlit as st
 
 from assets.exports.archive import zip_folder
-from assets.quality.catalogue import RULES
-from assets.quality.gx_suites import SUITE_LABELS, SUITE_SOURCES, describe_expectation, load_suite
+from assets.quality.rules import RULES
+from assets.quality.suites import SUITE_SOURCES, load_suite
 from dashboard import data
 from dashboard.actions import download
 from dashboard.common import chart_safe, number, page
-from dashboard.labels import SEVERITY_LABELS, labelled
 
 programme = data.programme()
+labels = data.labels()
 head = page(
     "数据质量", "省级工作人员与数据管理员：未解决的问题，按市、规则和级别，可查看每条记录。"
 )
@@ -22,7 +22,7 @@ if head is None:
     st.stop()
 scope, filters = head
 
-open_issues = data.issues(scope, filters)
+open_issues = data.served().issues(scope, filters)
 columns = st.columns(3)
 columns[0].metric("未解决问题", number(len(open_issues)))
 columns[1].metric(
@@ -44,11 +44,11 @@ else:
         ["all", "error", "warning"],
         horizontal=True,
         key="q_severity",
-        format_func=lambda v: {"all": "全部", **SEVERITY_LABELS}[v],
+        format_func=lambda v: {"all": "全部", **labels.maps["severity"]}[v],
     )
     shown = open_issues if severity == "all" else open_issues[open_issues["severity"] == severity]
     shown = shown.assign(
-        规则=shown["rule"].map(lambda r: f"{RULES[r].name}（{r}）"),
+        规则=shown["rule"].map(lambda r: RULES[r].name),
         所属市=shown["city"].fillna("(不明)"),
     )
     matrix = shown.pivot_table(
@@ -74,7 +74,7 @@ else:
         "规则",
         ["all", *rules],
         key="q_rule",
-        format_func=lambda r: "全部" if r == "all" else f"{RULES[r].name}（{r}）",
+        format_func=lambda r: "全部" if r == "all" else RULES[r].name,
     )
     cities = sorted(shown["所属市"].unique())
     city = right.selectbox(
@@ -87,11 +87,10 @@ else:
         records = records[records["所属市"] == city]
     st.caption(f"{number(len(records))} 条")
     st.dataframe(
-        labelled(
+        labels.frame(
             records[["record_key", "source", "severity", "rule", "detail", "suggested_fix"]].fillna(
                 ""
-            ),
-            programme,
+            )
         ),
         hide_index=True,
         key="issue_records",
@@ -102,17 +101,18 @@ st.caption(
     "列规则由 Great Expectations 规则集（expectations/*.json）校验；下表为每项检查当前不通过的记录数"
     "和示例值（已忽略的仍计入），不通过的记录见上方“查看记录”。"
 )
-failures = data.rule_failures(scope)
+failures = data.served().rule_failures(scope)
 rows = []
-for suite, source_label in SUITE_LABELS.items():
+for suite, source in SUITE_SOURCES.items():
+    source_label = labels.of("source", source)
     for expectation in load_suite(suite)["expectations"]:
         rule = expectation["meta"]["rule"]
-        mine = failures[(failures["source"] == SUITE_SOURCES[suite]) & (failures["rule"] == rule)]
+        mine = failures[(failures["source"] == source) & (failures["rule"] == rule)]
         rows.append(
             {
                 "数据表": source_label,
-                "规则": f"{RULES[rule].name}（{rule}）",
-                "检查": describe_expectation(expectation),
+                "规则": RULES[rule].name,
+                "检查": labels.expectation(expectation),
                 "不通过记录数": int(mine["failing"].sum()) if len(mine) else 0,
                 "示例值": "、".join(map(str, mine["examples"].iloc[0])) if len(mine) else "",
             }

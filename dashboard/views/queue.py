@@ -10,17 +10,15 @@ from assets.corrections.fields import CORRECTABLE, FIELD_LABELS
 from assets.corrections.records import correctable_field
 from assets.corrections.store import StoreDamaged
 from assets.exports.feedback import write_feedback
-from assets.quality.catalogue import RULES
-from assets.warehouse import connect_read_only
+from assets.quality.rules import RULES
+from assets.warehouse.connection import connect_read_only
+from assets.warehouse.runlock import is_running
 from dashboard import actions, data
 from dashboard.access import viewer
 from dashboard.common import number, page
-from dashboard.labels import SEVERITY_LABELS, labelled
-from pipelines.runlock import is_running
 
-STATUS_LABELS = {"open": "未解决", "waived": "已忽略", "fixed": "已更正"}
-SETTLED_LABELS = {"accepted": "已采纳", "rejected": "已退回"}
 programme = data.programme()
+labels = data.labels()
 head = page(
     "数据治理",
     "数据管理员逐条处理问题（更正、忽略、重新打开），审核各市的更正建议；各市对本单位记录提出更正建议；"
@@ -31,6 +29,20 @@ if head is None:
 scope, filters = head
 me = viewer()
 desk = actions.desk()
+
+
+KINDS = {"application_type": "type", "direction": "direction", "stage": "stage"}
+
+
+def shown_value(field: str, value: object) -> str:
+    """A stored value as people read it: labels for ids, local time for times, blank for none."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if field in KINDS:
+        return str(labels.of(KINDS[field], value))
+    if isinstance(value, pd.Timestamp):
+        return f"{value.tz_convert(programme.timezone):%Y-%m-%d %H:%M}"
+    return str(value)
 
 
 def show(message: str | None, done: str) -> None:
@@ -45,7 +57,7 @@ except StoreDamaged as damaged:
     st.error(str(damaged))
     st.stop()
 
-everything = data.issues(scope, filters, status=None)
+everything = data.served().issues(scope, filters, status=None)
 if everything.empty:
     st.success("没有任何问题记录。")
     st.stop()
@@ -60,21 +72,21 @@ status = left.selectbox(
     "状态",
     ["open", "waived", "fixed", "all"],
     key="g_status",
-    format_func=lambda s: {**STATUS_LABELS, "all": "全部"}[s],
+    format_func=lambda s: {**labels.maps["status"], "all": "全部"}[s],
 )
 rules = middle.multiselect(
     "规则",
     sorted(everything["rule"].unique()),
     key="g_rules",
     placeholder="全部",
-    format_func=lambda r: f"{RULES[r].name}（{r}）",
+    format_func=lambda r: RULES[r].name,
 )
 severities = right.multiselect(
     "级别",
     ["error", "warning"],
     key="g_severity",
     placeholder="全部",
-    format_func=lambda s: SEVERITY_LABELS[s],
+    format_func=lambda s: labels.maps["severity"][s],
 )
 queue = everything
 if status != "all":
@@ -87,18 +99,18 @@ counts = everything["status"].value_counts()
 columns = st.columns(4)
 columns[0].metric("当前列表", number(len(queue)))
 for column, key in zip(columns[1:], ("open", "waived", "fixed"), strict=True):
-    column.metric(STATUS_LABELS[key], number(counts.get(key, 0)))
+    column.metric(labels.maps["status"][key], number(counts.get(key, 0)))
 waiting = int(everything["pending"].notna().sum())
 if waiting:
     st.info(f"{waiting} 项处理已记录，待下次运行重新检查后生效。")
 
 shown = queue.assign(
-    status=queue["status"].map(STATUS_LABELS),
+    status=queue["status"].map(labels.maps["status"]),
     pending=queue["pending"].map(lambda d: "待重新检查" if isinstance(d, str) else ""),
 )
 st.dataframe(
-    labelled(
-        shown[["record_key", "city", "severity", "rule", "status", "pending", "detail"]], programme
+    labels.frame(
+        shown[["record_key", "city", "severity", "rule", "status", "pending", "detail"]]
     ).rename(columns={"pending": "处理进度"}),
     hide_index=True,
     key="queue_table",
@@ -116,7 +128,7 @@ if len(queue):
     issue = by_id.loc[choice].to_dict() | {"issue_id": choice}
     unit = issue["city"] if isinstance(issue.get("city"), str) else None
     st.text(  # text, never markdown: the detail quotes values from inbox files
-        f"{STATUS_LABELS[issue['status']]} · {SEVERITY_LABELS[issue['severity']]} · {issue['detail']}",
+        f"{labels.maps['status'][issue['status']]} · {labels.maps['severity'][issue['severity']]} · {issue['detail']}",
         width="stretch",
     )
     where = [
@@ -128,14 +140,14 @@ if len(queue):
     ]
     st.text("来源：" + "，".join(w for w in where if w), width="stretch")
 
-    values = data.record(scope, issue["source"], issue["record_key"])
+    values = data.served().record(scope, issue["source"], issue["record_key"])
     if values:
         fields = [f for f in CORRECTABLE.get(issue["source"], []) if f in values]
         table = pd.DataFrame(
             [
                 {
                     "字段": FIELD_LABELS[f],
-                    "当前值": "" if pd.isna(values.get(f)) else str(values.get(f)),
+                    "当前值": shown_value(f, values.get(f)),
                     "原始值": str(values.get(f"{f}_raw") or ""),
                 }
                 for f in fields
@@ -202,6 +214,11 @@ if len(queue):
     if history.empty:
         st.caption("此记录尚无更正、建议或处理。")
     else:
+        history = history.assign(
+            kind=labels.series("entry", history["kind"]),
+            field=labels.series("field", history["field"]),
+            decision=labels.series("decision", history["decision"]),
+        )
         st.dataframe(
             history.rename(
                 columns={
@@ -225,7 +242,8 @@ if proposals.empty:
     st.caption("暂无更正建议。")
 else:
     listed = proposals.assign(
-        状态=proposals["settled"].map(lambda d: SETTLED_LABELS.get(d, "待审核"))
+        field=labels.series("field", proposals["field"]),
+        状态=proposals["settled"].map(lambda d: labels.maps["settled"].get(d, "待审核")),
     ).rename(
         columns={
             "id": "编号",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from assets.exports.shortlist import write_shortlist
-from assets.warehouse import connect_read_only
+from assets.warehouse.connection import connect_read_only
 from dashboard import data
 from dashboard.actions import download
 from dashboard.common import number, page
-from dashboard.labels import labelled
 
 programme = data.programme()
+labels = data.labels()
 head = page(
     "“领跑者”企业认定专家评审名单",
     "评审组织者：市级推荐、无未解决错误、佐证齐全的认定申报，按方向排名。",
@@ -20,8 +20,8 @@ if head is None:
     st.stop()
 scope, filters = head
 
-ranked = data.shortlist(scope, filters)
-excluded = data.exclusions(scope, filters)
+ranked = data.served().shortlist(scope, filters)
+excluded = data.served().exclusions(scope, filters)
 columns = st.columns(3)
 columns[0].metric("列入名单", number(len(ranked)))
 columns[1].metric("未列入的认定申报", number(len(excluded)))
@@ -78,7 +78,7 @@ else:
         with tab:
             rows = ranked[ranked["direction"] == direction][SHOWN]
             st.dataframe(
-                labelled(rows, programme),
+                labels.frame(rows),
                 hide_index=True,
                 column_config=FORMATS,
                 key=f"shortlist_{direction}",
@@ -89,18 +89,17 @@ if excluded.empty:
     st.success("所有认定申报均已列入名单。")
 else:
     st.dataframe(
-        labelled(
+        labels.frame(
             excluded[
                 ["application_id", "company_name", "city", "direction", "stage", "reason_text"]
-            ],
-            programme,
+            ]
         ),
         hide_index=True,
         key="exclusions",
     )
 
 database = data.database_file()
-if database is not None and data.has("shortlist"):
+if database is not None and data.served().has("shortlist"):
 
     def workbook() -> bytes:
         with connect_read_only(database) as conn:
