@@ -1,7 +1,7 @@
 """Set up Lingpao on a fresh machine (Python 3.11+ and pip only) and run it or its tests.
 
 python3 bootstrap.py run    # .venv, sample inbox if data/inbox is empty, pipeline, dashboard
-python3 bootstrap.py test   # .venv, browser for the page tests, ruff, the whole test suite
+python3 bootstrap.py test   # .venv, browser for the page tests, ruff, import layers, all tests
 """
 
 from __future__ import annotations
@@ -75,7 +75,9 @@ def run_tests() -> None:
     ensure_browser()
     sh(BIN / "ruff", "check", ".")
     sh(BIN / "ruff", "format", "--check", ".")
-    sh(BIN / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])
+    sh(BIN / "lint-imports")  # the floors import downward only (pyproject.toml)
+    workers = ["-n", "auto", "--dist", "loadfile"]  # every core; a module's tests on one worker
+    sh(BIN / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *workers, *sys.argv[2:])
 
 
 def main() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.programme import load_programme
+from assets.foundation.programme import load_programme
+from assets.sample.generator import write_sample
 from pipelines.run import run_pipeline
-from pipelines.sample.generator import write_sample
 
 # AppTest reads .streamlit/config.toml from the working directory; say it here too, whatever that is.
 os.environ.setdefault("STREAMLIT_RUNNER_MAGIC_ENABLED", "false")

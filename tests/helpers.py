@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pandas as pd
+
+from assets.sample.generator import CITY_HEADERS, PLATFORM_HEADERS
 from pipelines.run import RunSummary, run_pipeline
-from pipelines.sample.generator import CITY_HEADERS, PLATFORM_HEADERS
 
 __all__ = ["CITY_HEADERS", "PLATFORM_HEADERS", "platform_record", "run"]
 
@@ -59,7 +62,7 @@ def write_inbox(
     name: str = "platform/export_20230801.csv",
 ) -> None:
     """A platform snapshot (csv), a pool list (code, name, status label) and 附件2 tables per unit."""
-    from pipelines.sample.writers import write_csv, write_xlsx
+    from assets.sample.writers import write_csv, write_xlsx
 
     write_csv(inbox / name, [PLATFORM_HEADERS, *platform], "utf-8")
     if pool:
@@ -113,7 +116,7 @@ HOSTILE = {
 def write_hostile_inbox(inbox: Path) -> dict[str, str]:
     """An inbox whose names, contacts, directions, codes, clusters and file names are hostile:
     formulas, script and image tags, markdown links. Returns the application ids by what they carry."""
-    from pipelines.sample.writers import write_xlsx
+    from assets.sample.writers import write_xlsx
 
     certified = code(901)
     rows = [
@@ -163,3 +166,36 @@ def write_hostile_inbox(inbox: Path) -> dict[str, str]:
     write_xlsx(inbox / "cities" / "石家庄[点此](javascript:alert(9)).xlsx", [("汇总表", table, 1)])
     (inbox / "cities" / "<img src=x onerror=alert(3)>.xlsx").write_bytes(b"<html>not a workbook")
     return {"formula": "LPX1", "script": "LPX2", "shortlisted": "LPX3", "svg": "LPX4"}
+
+
+def walk(node):
+    children = getattr(node, "children", None)
+    if children:
+        for child in children.values():
+            yield from walk(child)
+    else:
+        yield node
+
+
+def shown(at) -> tuple[list[str], list[pd.DataFrame]]:
+    """Every text a person sees on the page (labels, values, options, chart data) and every table."""
+    texts, frames = [], []
+    for element in walk(at._tree):
+        shows_options = getattr(element, "options", None) is not None
+        for attribute in ("label", "value", "options", "body", "placeholder"):
+            if attribute == "value" and shows_options:
+                continue  # a choice widget shows its options' labels, not the value behind them
+            try:
+                value = getattr(element, attribute)
+            except Exception:
+                continue
+            if isinstance(value, pd.DataFrame):
+                frames.append(value)
+            elif isinstance(value, (list, tuple)):
+                texts += [str(v) for v in value]
+            elif value is not None:
+                texts.append(str(value))
+        spec = getattr(getattr(element, "proto", None), "spec", None)
+        if isinstance(spec, str) and spec:
+            texts.append(json.dumps(json.loads(spec), ensure_ascii=False))
+    return texts, frames

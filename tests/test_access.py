@@ -13,8 +13,8 @@ from assets.corrections.actions import Desk
 from assets.corrections.records import issue_of
 from assets.corrections.store import Correction, CorrectionStore
 from assets.foundation.layout import Layout
-from assets.warehouse import connect_read_only
-from pipelines.programme import load_programme
+from assets.foundation.programme import load_programme
+from assets.warehouse.connection import connect_read_only
 from pipelines.run import run_pipeline
 from tests.conftest import query
 
@@ -165,22 +165,28 @@ def test_the_query_layer_keeps_each_viewer_in_scope(warehouse, monkeypatch):
 
     filters = data.NO_FILTERS
     with pytest.raises(Forbidden):
-        data.issues(LEADER.scope, filters)
+        data.served().issues(LEADER.scope, filters)
     with pytest.raises(Forbidden):
-        data.record(LEADER.scope, "platform", "x")
-    waiting = data.longest_waiting(LEADER.scope, filters, "submitted")
+        data.served().record(LEADER.scope, "platform", "x")
+    waiting = data.served().longest_waiting(LEADER.scope, filters, "submitted")
     assert len(waiting) and not {"contact_name", "contact_phone"} & set(waiting.columns)
-    assert "contact_phone" in data.select(PROVINCE.scope, "SELECT * FROM applications").columns
-    assert "contact_phone" not in data.select(LEADER.scope, "SELECT * FROM applications").columns
+    assert (
+        "contact_phone"
+        in data.served().select(PROVINCE.scope, "SELECT * FROM applications").columns
+    )
+    assert (
+        "contact_phone"
+        not in data.served().select(LEADER.scope, "SELECT * FROM applications").columns
+    )
     key, home = query(
         warehouse, "SELECT application_id, city FROM applications WHERE city IS NOT NULL LIMIT 1"
     )[0]
     other = next(u for u in UNITS if u != home)
-    assert data.record(city(home).scope, "platform", key)["application_id"] == key
-    assert data.record(city(other).scope, "platform", key) is None
-    assert set(data.issues(city(other).scope, filters)["city"]) <= {other}
-    files = data.unreadable_city_files(city(other).scope)
-    all_files = data.unreadable_city_files(PROVINCE.scope)
+    assert data.served().record(city(home).scope, "platform", key)["application_id"] == key
+    assert data.served().record(city(other).scope, "platform", key) is None
+    assert set(data.served().issues(city(other).scope, filters)["city"]) <= {other}
+    files = data.served().unreadable_city_files(city(other).scope)
+    all_files = data.served().unreadable_city_files(PROVINCE.scope)
     assert len(all_files) > len(files)
 
 
@@ -201,5 +207,5 @@ def test_tracebacks_never_reach_a_browser():
     root = Path(__file__).resolve().parent.parent
     config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
-    cli = (root / "pipelines" / "cli.py").read_text(encoding="utf-8")
+    cli = (root / "pipelines" / "cli" / "__init__.py").read_text(encoding="utf-8")
     assert '"--client.showErrorDetails",\n        "none",' in cli  # whatever the working directory

@@ -9,8 +9,8 @@ import streamlit as st
 
 from assets.access.viewer import operator
 from assets.corrections.store import Correction, CorrectionStore, store_path
+from assets.warehouse.runlock import is_running
 from pipelines.run import run_pipeline
-from pipelines.runlock import is_running
 from tests.conftest import query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,10 +43,14 @@ def test_dashboard_queries_during_several_runs(sample_run, tmp_path, monkeypatch
     def served() -> tuple:
         st.cache_data.clear()  # every read opens the served file again
         return (
-            data.stage_buckets(data.ALL_UNITS, data.NO_FILTERS)["submitted"],
-            len(data.issues(data.ALL_UNITS, data.NO_FILTERS)),
-            len(data.shortlist(data.ALL_UNITS, data.NO_FILTERS)),
-            int(data.counts_by(["city"], data.ALL_UNITS, data.NO_FILTERS)["applications"].sum()),
+            data.served().stage_buckets(data.ALL_UNITS, data.NO_FILTERS)["submitted"],
+            len(data.served().issues(data.ALL_UNITS, data.NO_FILTERS)),
+            len(data.served().shortlist(data.ALL_UNITS, data.NO_FILTERS)),
+            int(
+                data.served()
+                .counts_by(["city"], data.ALL_UNITS, data.NO_FILTERS)["applications"]
+                .sum()
+            ),
         )
 
     expected = served()

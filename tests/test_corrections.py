@@ -7,7 +7,7 @@ import pytest
 
 from assets.access.viewer import Scope, operator
 from assets.corrections.store import Correction, CorrectionStore, Decision, store_path
-from pipelines.sample.writers import write_csv
+from assets.sample.writers import write_csv
 from tests.conftest import query
 from tests.helpers import PLATFORM_HEADERS, city_row, code, platform_record, run, write_inbox
 

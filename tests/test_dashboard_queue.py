@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from assets.access.users import User, save_users
 from assets.corrections.store import CorrectionStore, store_path
 from assets.foundation.layout import Layout
-from pipelines.programme import load_programme
+from assets.foundation.programme import load_programme
 from pipelines.run import run_pipeline
 from tests.conftest import query
 

@@ -8,28 +8,55 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import defs
+from tests.conftest import query
 
-EXPECTED_DEPS = {
-    "platform_rows": set(),
+CACHE = {"inbox_files", "file_cache", "raw_platform", "raw_city", "raw_pool", "raw_clusters"}
+EXPECTED_DEPS = {  # every table of the warehouse is an asset, with what it is built from
+    **{table: set() for table in CACHE},
+    "platform_rows": {"inbox_files", "raw_platform"},
     "applications": {"platform_rows"},
+    "platform_correction_outcomes": {"platform_rows"},
     "stage_history": {"platform_rows"},
-    "city_submissions": set(),
-    "pool_members": set(),
-    "clusters": set(),
-    "dq_issues": {"applications", "city_submissions", "pool_members", "clusters"},
+    "city_submissions": {"inbox_files", "raw_city"},
+    "city_correction_outcomes": {"inbox_files", "raw_city"},
+    "correction_outcomes": {"platform_correction_outcomes", "city_correction_outcomes"},
+    "pool_members": {"inbox_files", "raw_pool", "raw_clusters", "file_cache"},  # one step
+    "clusters": {"inbox_files", "raw_pool", "raw_clusters", "file_cache"},
+    "dq_issues": {
+        "applications",
+        "city_submissions",
+        "pool_members",
+        "clusters",
+        "inbox_files",
+        "platform_rows",
+    },
     "shortlist": {"dq_issues"},
     "shortlist_exclusions": {"dq_issues"},
-    "serving_warehouse": {"shortlist", "shortlist_exclusions", "stage_history"},
+    "data_docs": {"serving_warehouse"},
 }
 
 
 def test_every_asset_and_its_dependencies():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys >= set(EXPECTED_DEPS)
+    assert keys == set(EXPECTED_DEPS) | {"serving_warehouse"}
     for name, deps in EXPECTED_DEPS.items():
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(name)).parent_keys}
         assert parents == deps, name
+    # the serving copy is published once everything but the report is built (found, not listed)
+    served = {k.to_user_string() for k in graph.get(dg.AssetKey("serving_warehouse")).parent_keys}
+    assert served == set(EXPECTED_DEPS) - {"data_docs"}
+
+
+def test_every_table_an_asset_writes_is_an_asset(sample_run):
+    tables = {
+        t
+        for (t,) in query(
+            sample_run["warehouse"], "SELECT table_name FROM information_schema.tables"
+        )
+    }
+    internal = {"phone_kinds", "gx_reports"}  # caches of values, kept across runs
+    assert tables - internal == set(EXPECTED_DEPS) - {"data_docs"}
 
 
 def test_resources_and_job_resolve():

@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines.programme import city_passed, load_programme
+from assets.foundation.programme import city_passed, load_programme
 from tests.conftest import query
 
 ROOT = Path(__file__).resolve().parent.parent

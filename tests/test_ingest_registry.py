@@ -2,8 +2,8 @@
 
 import csv
 
-from pipelines.programme import DEFAULT_CLUSTERS
-from pipelines.sample.writers import write_csv, write_xlsx
+from assets.foundation.programme import DEFAULT_CLUSTERS
+from assets.sample.writers import write_csv, write_xlsx
 from tests.conftest import query
 from tests.helpers import run
 

@@ -1,10 +1,8 @@
 """Every role × every page × every download: what each viewer is shown, walked element by element."""
 
-import json
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -13,8 +11,9 @@ from assets.access.users import User, save_users
 from assets.access.viewer import Viewer
 from assets.corrections.actions import Desk
 from assets.foundation.layout import Layout
-from pipelines.programme import load_programme
+from assets.foundation.programme import load_programme
 from tests.conftest import query
+from tests.helpers import shown
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 BUILT = ("progress", "quality", "queue", "shortlist", "clusters")
@@ -51,36 +50,6 @@ def warehouse(sample_run, tmp_path_factory) -> Path:
     units = load_programme(2023).units
     save_users(Layout.resolve(warehouse=target).users, {u.id: u for u in USERS.values()}, units)
     return target
-
-
-def walk(node):
-    children = getattr(node, "children", None)
-    if children:
-        for child in children.values():
-            yield from walk(child)
-    else:
-        yield node
-
-
-def shown(at: AppTest) -> tuple[list[str], list[pd.DataFrame]]:
-    """Every text a person sees on the page (labels, values, options, chart data) and every table."""
-    texts, frames = [], []
-    for element in walk(at._tree):
-        for attribute in ("label", "value", "options", "body", "placeholder"):
-            try:
-                value = getattr(element, attribute)
-            except Exception:
-                continue
-            if isinstance(value, pd.DataFrame):
-                frames.append(value)
-            elif isinstance(value, (list, tuple)):
-                texts += [str(v) for v in value]
-            elif value is not None:
-                texts.append(str(value))
-        spec = getattr(getattr(element, "proto", None), "spec", None)
-        if isinstance(spec, str) and spec:
-            texts.append(json.dumps(json.loads(spec), ensure_ascii=False))
-    return texts, frames
 
 
 def page_as(warehouse: Path, monkeypatch, role: str, page: str) -> AppTest:

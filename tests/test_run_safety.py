@@ -13,7 +13,7 @@ from assets.access.viewer import operator
 from assets.corrections.fields import check_value
 from assets.corrections.store import Correction, CorrectionStore
 from assets.foundation.layout import Layout
-from pipelines.programme import load_programme
+from assets.foundation.programme import load_programme
 from pipelines.run import run_pipeline
 from tests.conftest import query
 from tests.helpers import platform_record, write_inbox

@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.access.viewer import operator
 from assets.corrections.store import Correction, CorrectionStore, store_path
-from pipelines.runlock import run_lock
+from assets.warehouse.runlock import run_lock
 from pipelines.sensors import build_recheck_sensor
 from tests.helpers import PLATFORM_HEADERS, platform_record
 
@@ -19,7 +19,7 @@ def tick(sensor, cursor):
 
 
 def test_sensor_starts_a_run_on_change_only(inbox, tmp_path):
-    from pipelines.sample.writers import write_csv
+    from assets.sample.writers import write_csv
 
     warehouse = tmp_path / "w.duckdb"
     sensor = build_recheck_sensor(JOB, str(inbox), str(warehouse))

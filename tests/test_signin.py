@@ -20,7 +20,7 @@ from assets.access.signin import (
 )
 from assets.access.users import User, save_users
 from assets.foundation.layout import Layout
-from pipelines.programme import load_programme
+from assets.foundation.programme import load_programme
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from assets.corrections.store import CorrectionStore, store_path
+from assets.quality.rules import RULES
 from tests.conftest import query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,7 @@ def test_template_apply_and_log(warehouse, tmp_path):
     def good(row):
         if row["建议修改"]:
             return "更正", row["建议修改"], "采用建议修改"
-        if row["规则"] == "cluster_unknown":
+        if row["规则"] == RULES["cluster_unknown"].name:
             return "忽略", None, "集群名单待更新"
         return None
 
@@ -72,9 +73,9 @@ def test_template_apply_and_log(warehouse, tmp_path):
     bad_rows = dict(filled)
 
     def with_bad(row):
-        if row["规则"] == "phone_invalid":
+        if row["规则"] == RULES["phone_invalid"].name:
             return "更正", "12", "电话核实"  # an invalid phone
-        if row["规则"] == "evidence_incomplete":
+        if row["规则"] == RULES["evidence_incomplete"].name:
             return "忽略", None, None  # a waiver without a reason
         return good(row)
 
@@ -90,8 +91,10 @@ def test_template_apply_and_log(warehouse, tmp_path):
         "测试员",
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    phone_row = next(n for n, r in bad_rows.items() if r["规则"] == "phone_invalid")
-    evidence_row = next(n for n, r in bad_rows.items() if r["规则"] == "evidence_incomplete")
+    phone_row = next(n for n, r in bad_rows.items() if r["规则"] == RULES["phone_invalid"].name)
+    evidence_row = next(
+        n for n, r in bad_rows.items() if r["规则"] == RULES["evidence_incomplete"].name
+    )
     assert f"第{phone_row}行" in done.stderr and f"第{evidence_row}行" in done.stderr
     assert store.corrections().empty and store.decisions().empty  # nothing half-applied
 
@@ -118,7 +121,10 @@ def test_unknown_issue_is_rejected_with_its_row(warehouse, tmp_path):
     book = openpyxl.load_workbook(template)
     sheet = book.active
     sheet.cell(4, 1).value = "0000000000000000"
-    sheet.cell(4, 12).value, sheet.cell(4, 14).value = "忽略", "原因"
+    header_row = next(r for r in range(1, 8) if sheet.cell(r, 1).value == "问题编号")
+    header = [c.value for c in sheet[header_row]]
+    sheet.cell(4, header.index("处理") + 1).value = "忽略"
+    sheet.cell(4, header.index("原因") + 1).value = "原因"
     book.save(tmp_path / "unknown.xlsx")
     done = cli(
         "corrections", "apply", str(tmp_path / "unknown.xlsx"), "--warehouse", str(warehouse)

@@ -2,7 +2,13 @@
 
 import pytest
 
-from pipelines.text import fold_header, fold_unit, is_ellipsis, normalise_code, normalise_phone
+from assets.foundation.text import (
+    fold_header,
+    fold_unit,
+    is_ellipsis,
+    normalise_code,
+    normalise_phone,
+)
 
 CODE = "91130100MA0000000Y"
 
