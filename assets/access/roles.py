@@ -27,37 +27,23 @@ ACTION_LABELS = {
     "rollback_table": "回退汇总表版本",
 }
 
+PROVINCE = frozenset(
+    {
+        "read_all_units",
+        "read_contacts",
+        "read_records",
+        "export",
+        "export_shortlist",
+        "download_feedback",
+        "run",
+        "submit_table",
+        "rollback_table",
+    }
+)
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "province": frozenset(
-        {
-            "read_all_units",
-            "read_contacts",
-            "read_records",
-            "export",
-            "export_shortlist",
-            "download_feedback",
-            "run",
-            "submit_table",
-            "rollback_table",
-        }
-    ),
-    "steward": frozenset(
-        {
-            "read_all_units",
-            "read_contacts",
-            "read_records",
-            "export",
-            "export_shortlist",
-            "download_feedback",
-            "correct",
-            "waive",
-            "reopen",
-            "accept_proposal",
-            "run",
-            "submit_table",
-            "rollback_table",
-        }
-    ),
+    "province": PROVINCE,
+    # the province's rights, and the decisions on records
+    "steward": PROVINCE | {"correct", "waive", "reopen", "accept_proposal"},
     # aggregates and company names: no contact data, no record-level issues, no changes
     "leadership": frozenset({"read_all_units", "export_shortlist"}),
     # its own unit only (the Viewer's scope), and proposals instead of corrections

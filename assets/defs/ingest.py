@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.defs.results import table_result
 from assets.ingest.build import (
+    OUTCOME_TABLES,
     build_applications,
     build_city_submissions,
     build_correction_outcomes,
@@ -61,31 +62,44 @@ def platform_rows(inbox: InboxResource, warehouse: WarehouseResource) -> dg.Mate
         return table_result(conn, "platform_rows")
 
 
-@dg.multi_asset(
-    group_name="ingest",
-    specs=[
-        dg.AssetSpec(
-            "applications",
-            deps=["platform_rows"],
-            kinds=DUCKDB,
-            description="Each application, current, corrected.",
-        ),
-        dg.AssetSpec("platform_correction_outcomes", deps=["platform_rows"], kinds=DUCKDB),
-    ],
+def corrected_table(name: str, source: str, deps: list[str], description: str, build):
+    """The asset of a table the stewards' corrections apply to, and of its corrections' outcomes."""
+    outcomes = OUTCOME_TABLES[source]
+
+    @dg.multi_asset(
+        name=name,
+        group_name="ingest",
+        specs=[
+            dg.AssetSpec(name, deps=deps, kinds=DUCKDB, description=description),
+            dg.AssetSpec(outcomes, deps=deps, kinds=DUCKDB),
+        ],
+    )
+    def corrected(
+        inbox: InboxResource, warehouse: WarehouseResource, corrections: CorrectionsResource
+    ):
+        fixes = corrections.store().corrections()
+        with warehouse.connection() as conn:
+            _, applied = build(conn, inbox.programme(), fixes)
+            yield table_result(conn, name, asset_key=name, corrections_applied=applied)
+            yield table_result(conn, outcomes, asset_key=outcomes)
+
+    return corrected
+
+
+applications = corrected_table(
+    "applications",
+    "platform",
+    ["platform_rows"],
+    "Each application once, in its current state (the newest snapshot holding it), corrected.",
+    build_applications,
 )
-def applications(
-    inbox: InboxResource, warehouse: WarehouseResource, corrections: CorrectionsResource
-):
-    """Each application once, in its current state (the newest snapshot holding it), corrected."""
-    fixes = corrections.store().corrections()
-    with warehouse.connection() as conn:
-        _, applied = build_applications(conn, inbox.programme(), fixes)
-        yield table_result(
-            conn, "applications", asset_key="applications", corrections_applied=applied
-        )
-        yield table_result(
-            conn, "platform_correction_outcomes", asset_key="platform_correction_outcomes"
-        )
+city_submissions = corrected_table(
+    "city_submissions",
+    "city_table",
+    ["inbox_files", "raw_city"],
+    "Every application row of every city summary table (附件2) read, corrected.",
+    build_city_submissions,
+)
 
 
 @dg.asset(group_name="ingest", kinds=DUCKDB, deps=["platform_rows"])
@@ -94,31 +108,6 @@ def stage_history(inbox: InboxResource, warehouse: WarehouseResource) -> dg.Mate
     with warehouse.connection() as conn:
         build_stage_history(conn, inbox.programme())
         return table_result(conn, "stage_history")
-
-
-@dg.multi_asset(
-    group_name="ingest",
-    specs=[
-        dg.AssetSpec(
-            "city_submissions",
-            deps=["inbox_files", "raw_city"],
-            kinds=DUCKDB,
-            description="Rows of the city tables (附件2).",
-        ),
-        dg.AssetSpec("city_correction_outcomes", deps=["inbox_files", "raw_city"], kinds=DUCKDB),
-    ],
-)
-def city_submissions(
-    inbox: InboxResource, warehouse: WarehouseResource, corrections: CorrectionsResource
-):
-    """Every application row of every city summary table (附件2) read, corrected."""
-    fixes = corrections.store().corrections()
-    with warehouse.connection() as conn:
-        _, applied = build_city_submissions(conn, inbox.programme(), fixes)
-        yield table_result(
-            conn, "city_submissions", asset_key="city_submissions", corrections_applied=applied
-        )
-        yield table_result(conn, "city_correction_outcomes", asset_key="city_correction_outcomes")
 
 
 @dg.asset(

@@ -60,8 +60,8 @@ OUTCOMES = {
     "applied": "BOOLEAN",
     "note": "VARCHAR",
 }
-FILE_LOG = {
-    "source_file": "VARCHAR",
+# What reading a file gave: cached per content, and shown for every inbox entry.
+READ_RESULT = {
     "folder": "VARCHAR",
     "kind": "VARCHAR",
     "status": "VARCHAR",
@@ -70,10 +70,14 @@ FILE_LOG = {
     "rows": "INTEGER",
     "city": "VARCHAR",
     "unit_from": "VARCHAR",
+    "unmapped_headers": "VARCHAR",
+}
+FILE_LOG = {
+    "source_file": "VARCHAR",
+    **READ_RESULT,
     "snapshot_at": "TIMESTAMPTZ",
     "snapshot_time_from": "VARCHAR",
     "modified_at": "TIMESTAMPTZ",
-    "unmapped_headers": "VARCHAR",
     "file_hash": "VARCHAR",
     "size_bytes": "BIGINT",
 }
@@ -120,19 +124,7 @@ def tables(programme: Programme) -> dict[str, dict[str, str]]:
     city_columns = ["seq", "credit_code", "company_name", "industry", "application_type"]
     return {
         "inbox_files": dict(FILE_LOG),
-        "file_cache": {
-            "file_hash": "VARCHAR",
-            "folder": "VARCHAR",
-            "kind": "VARCHAR",
-            "status": "VARCHAR",
-            "reason": "VARCHAR",
-            "sheets": "VARCHAR",
-            "rows": "INTEGER",
-            "city": "VARCHAR",
-            "unit_from": "VARCHAR",
-            "unmapped_headers": "VARCHAR",
-            "parser": "VARCHAR",
-        },
+        "file_cache": {"file_hash": "VARCHAR", **READ_RESULT, "parser": "VARCHAR"},
         "raw_platform": _raw(programme, "platform", {}),
         "raw_city": _raw(programme, "city_table", {"unit": "VARCHAR", "unit_from": "VARCHAR"}),
         "raw_pool": _raw(programme, "pool", {}),
