@@ -33,8 +33,8 @@ BATCH = """
 import json, sys, time, openpyxl
 from pathlib import Path
 from assets.corrections.batch import HEADERS, read_batch
-from assets.warehouse import connect_read_only
-from pipelines.programme import load_programme
+from assets.warehouse.connection import connect_read_only
+from assets.foundation.programme import load_programme
 conn = connect_read_only(Path(sys.argv[1]))
 ids = [r[0] for r in conn.execute("SELECT issue_id FROM dq_issues WHERE status = 'open'").fetchall()]
 book = openpyxl.Workbook(write_only=True); sheet = book.create_sheet()
@@ -58,8 +58,8 @@ def child(code: str, *args: str) -> dict:
 
 def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    from pipelines.sample.broken import write_broken_corpus
-    from pipelines.sample.generator import write_sample
+    from assets.sample.broken import write_broken_corpus
+    from assets.sample.generator import write_sample
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -37,6 +37,31 @@ def chart_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+SHOWN_ROWS = 500  # nobody reads more at once; the search narrows the rest down
+
+
+def searched(frame: pd.DataFrame, key: str, columns: list[str], what: str = "条") -> pd.DataFrame:
+    """A search box over some columns (plain text, not a pattern) and the count found; the rows
+    that match, at most SHOWN_ROWS of them, to show."""
+    text = st.text_input(
+        "搜索", key=f"{key}_search", placeholder="记录、企业名称、代码或说明中的文字"
+    )
+    if text.strip():
+        needle = text.strip().lower()
+        hit = pd.Series(False, index=frame.index)
+        for column in columns:
+            if column in frame:
+                hit |= frame[column].astype(str).str.lower().str.contains(needle, regex=False)
+        frame = frame[hit]
+    if len(frame) > SHOWN_ROWS:
+        st.caption(
+            f"共 {number(len(frame))} {what}，显示前 {SHOWN_ROWS} {what}；请用搜索或筛选缩小范围。"
+        )
+        return frame.head(SHOWN_ROWS)
+    st.caption(f"共 {number(len(frame))} {what}")
+    return frame
+
+
 def number(value: object) -> str:
     """An integer for people: thousands separators, a dash for nothing."""
     if value is None or (isinstance(value, float) and pd.isna(value)):

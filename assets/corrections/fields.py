@@ -29,15 +29,15 @@ CORRECTABLE = {
     ],
 }
 RAW_COLUMNS = set(RAW_KEPT)  # fields whose file text ingest keeps as `<field>_raw`
-# How ingest normalises each field (SQL over `v`); any other field is cleaned text.
+# How ingest normalises each field (SQL over `f`, the folded text); other fields are cleaned text.
 FIELD_SQL = {
-    "credit_code": "norm_code(v)",
-    "application_type": "type_of(v)",
-    "direction": "direction_of(v)",
-    "stage": "stage_of(v)",
-    "city": "unit_of(v)",
-    "contact_phone": "norm_phone(v)",
-    "submitted_at": "parse_stamp(v)",
+    "credit_code": "norm_code(f)",
+    "application_type": "type_of(f)",
+    "direction": "direction_of(f)",
+    "stage": "stage_of(f)",
+    "city": "unit_of(f)",
+    "contact_phone": "norm_phone(f)",
+    "submitted_at": "parse_stamp(f)",
 }
 HINTS = {
     "credit_code": "应为18位且校验位正确",
@@ -62,7 +62,7 @@ def normalise_values(
     conn = conn or duckdb.connect()
     try:
         texts = ["" if t is None else str(t) for t in texts]
-        values = normalised_values(conn, programme, FIELD_SQL.get(field, "clean_label(v)"), texts)
+        values = normalised_values(conn, programme, FIELD_SQL.get(field, "clean_label(f)"), texts)
     finally:
         if own:
             conn.close()

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from assets.warehouse.publish import PublishRefused, publish, refusal
-from pipelines.resources import WarehouseResource
+from pipelines.resources import InboxResource, WarehouseResource
 
 
 class PublishConfig(dg.Config):
@@ -20,15 +20,15 @@ def serving_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
 
     @dg.asset(name="serving_warehouse", group_name="serving", deps=list(upstream))
     def serving_warehouse(
-        config: PublishConfig, warehouse: WarehouseResource
+        config: PublishConfig, inbox: InboxResource, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        """A read-only copy of the finished warehouse for the dashboard, swapped in atomically."""
+        """A read-only copy of the finished warehouse for the dashboard (with its small aggregate
+        tables), swapped in atomically."""
         with warehouse.connection() as conn:
             reason = refusal(conn, warehouse.path, config.allow_shrink)
-            conn.execute("CHECKPOINT")
-        if reason:
-            raise PublishRefused(reason)
-        target = publish(warehouse.path)
+            if reason:
+                raise PublishRefused(reason)
+            target = publish(conn, warehouse.path, inbox.programme())
         return dg.MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})
 
     return serving_warehouse

@@ -77,6 +77,8 @@ def build_correction_outcomes(conn: duckdb.DuckDBPyConnection, programme: Progra
 def build_registry(conn: duckdb.DuckDBPyConnection, programme: Programme) -> tuple[int, int]:
     """The pool list and the cluster list (the inbox's, else the shipped one); (pool, clusters)."""
     install(conn, programme)
-    pool = replace_table_from_sql(conn, "pool_members", pool_select(), programme)
-    clusters = replace_table_from_sql(conn, "clusters", clusters_select(SHIPPED_NAME), programme)
+    pool = replace_table_from_sql(conn, "pool_members", pool_select(programme), programme)
+    clusters = replace_table_from_sql(
+        conn, "clusters", clusters_select(programme, SHIPPED_NAME), programme
+    )
     return pool, clusters

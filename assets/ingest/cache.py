@@ -91,8 +91,8 @@ def _parse(
     programme: Programme,
     limits: Limits | None,
 ) -> dict:
-    """Read one file into the raw tables in one transaction; its cache row (read or unreadable)."""
-    conn.execute("BEGIN TRANSACTION")
+    """Read one file into the raw tables; its cache row (read or unreadable). The rows of a file that
+    cannot be read are removed again, so nothing of it stays half-read."""
     try:
         with open_sheets(path, limits) as sheets:
             if folder == "platform":
@@ -109,11 +109,10 @@ def _parse(
             "status": "unreadable",
             "reason": f"读取时出错（{type(error).__name__}），请另存后重新放入；详情见运行日志",
         }
-    if fields["status"] == "read":
-        conn.execute("COMMIT")
-    else:
-        conn.execute("ROLLBACK")
-    return fields
+    if fields["status"] != "read":
+        for table in CACHE_TABLES[1:]:
+            conn.execute(f"DELETE FROM {table} WHERE file_hash = ?", [file_hash])
+    return {"rows": 0, **fields}
 
 
 def scan_inbox(
@@ -125,6 +124,17 @@ def scan_inbox(
 ) -> ScanReport:
     """List and hash the inbox, read files not cached yet, drop the rest, write `inbox_files`."""
     install(conn, programme)
+    conn.execute("BEGIN TRANSACTION")  # one commit for the scan, not one per file
+    try:
+        report = _scan(conn, inbox, programme, limits, full)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return report
+
+
+def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: bool) -> ScanReport:
     stamp = parser_stamp(programme)
     report = ScanReport(rebuilt=prepare_cache(conn, programme, stamp, full))
     cached = {r[0] for r in conn.execute("SELECT file_hash FROM file_cache").fetchall()}

@@ -15,20 +15,17 @@ NOT_A_COMPANY = {"合计", "小计", "总计"}
 
 
 def is_application_row(record: dict[str, str], header: dict[str, str]) -> bool:
-    """True for a row naming a company or code; False for blank, `…`, `注：`, total or header rows."""
-    values = [fold(v) for v in record.values()]
-    filled = [v for v in values if v]
-    if not filled:
-        return False
-    if filled[0].startswith(("注", "备注", "说明", "填表")):
+    """True for a row naming a company or code; False for blank, `…`, `注：`, total or header rows.
+    (Folds only the cells it looks at: it runs on every row of every city table.)"""
+    name, code = fold(record.get("company_name")), fold(record.get("credit_code"))
+    if not any(v and not is_ellipsis(v) for v in (name, code)):
+        return False  # blank rows, `…` rows and notes without a company or code
+    first = fold(next((v for v in record.values() if v and v.strip()), ""))
+    if first.startswith(("注", "备注", "说明", "填表")):
         return False
     if record == header:  # a header repeated after a page break
         return False
-    name, code = fold(record.get("company_name")), fold(record.get("credit_code"))
-    if name in NOT_A_COMPANY or filled[0].replace(" ", "") in NOT_A_COMPANY:
-        return False
-    meaningful = [v for v in (name, code) if v and not is_ellipsis(v)]
-    return bool(meaningful)
+    return name not in NOT_A_COMPANY and first.replace(" ", "") not in NOT_A_COMPANY
 
 
 def reporting_unit(sheet: Sheet, header_row: int, file_stem: str, programme: Programme):

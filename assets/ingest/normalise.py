@@ -77,48 +77,51 @@ def install(conn: duckdb.DuckDBPyConnection, programme: Programme) -> None:
     zone = literal(programme.timezone)
     naive = "[" + ", ".join(map(literal, DATE_FORMATS)) + "]"
     zoned = "[" + ", ".join(map(literal, ZONED_FORMATS)) + "]"
+    # Every macro but `fold` takes text folded once by `fold` (see `folded`): NFKC runs once a cell.
     macros = [
         r"fold(x) AS regexp_replace(nfkc(x), '^\s+|\s+$', '', 'g')",
-        r"clean_label(x) AS nullif(regexp_replace(fold(x), '\s+', ' ', 'g'), '')",
-        rf"fold_label(x) AS lower(translate(regexp_replace(fold(x), '\s+', '', 'g'), {literal(QUOTES)}, ''))",
-        r"norm_code(x) AS nullif(upper(regexp_replace(fold(x), '\s+', '', 'g')), '')",
-        r"""norm_phone(x) AS CASE
-            WHEN coalesce(fold(x), '') = '' THEN NULL
-            WHEN regexp_full_match(fold(x), '\d(\.\d+)?[eE]\+?\d+')
-                THEN CAST(CAST(CAST(fold(x) AS DOUBLE) AS HUGEINT) AS VARCHAR)
-            WHEN regexp_full_match(fold(x), '\+?\d+(\.0+)?') THEN regexp_extract(fold(x), '\+?(\d+)', 1)
-            ELSE regexp_replace(fold(x), '\s+', '', 'g') END""",
-        r"""fold_unit(x) AS CASE
-            WHEN ends_with(regexp_replace(fold(x), '\s+', '', 'g'), '市')
-                 AND length(regexp_replace(fold(x), '\s+', '', 'g')) > 2
-            THEN left(regexp_replace(fold(x), '\s+', '', 'g'), length(regexp_replace(fold(x), '\s+', '', 'g')) - 1)
-            ELSE regexp_replace(fold(x), '\s+', '', 'g') END""",
-        f"parse_flag(x) AS CASE WHEN lower(fold(x)) IN ({flags_true}) THEN true "
-        f"WHEN lower(fold(x)) IN ({flags_false}) THEN false END",
-        r"parse_number(x) AS TRY_CAST(replace(replace(fold(x), ',', ''), '，', '') AS DOUBLE)",
-        r"""date_text(x) AS regexp_replace(regexp_replace(replace(replace(regexp_replace(
-                translate(fold(x), '年月日/.', '-- --'), '时|点', ':', 'g'), '分', ''), '秒', ''),
+        r"clean_label(f) AS nullif(regexp_replace(f, '\s+', ' ', 'g'), '')",
+        rf"fold_label(f) AS lower(translate(regexp_replace(f, '\s+', '', 'g'), {literal(QUOTES)}, ''))",
+        r"norm_code(f) AS nullif(upper(regexp_replace(f, '\s+', '', 'g')), '')",
+        r"""norm_phone(f) AS CASE
+            WHEN coalesce(f, '') = '' THEN NULL
+            WHEN regexp_full_match(f, '\d(\.\d+)?[eE]\+?\d+')
+                THEN CAST(CAST(CAST(f AS DOUBLE) AS HUGEINT) AS VARCHAR)
+            WHEN regexp_full_match(f, '\+?\d+(\.0+)?') THEN regexp_extract(f, '\+?(\d+)', 1)
+            ELSE regexp_replace(f, '\s+', '', 'g') END""",
+        r"""fold_unit(f) AS CASE
+            WHEN ends_with(regexp_replace(f, '\s+', '', 'g'), '市')
+                 AND length(regexp_replace(f, '\s+', '', 'g')) > 2
+            THEN left(regexp_replace(f, '\s+', '', 'g'), length(regexp_replace(f, '\s+', '', 'g')) - 1)
+            ELSE regexp_replace(f, '\s+', '', 'g') END""",
+        f"parse_flag(f) AS CASE WHEN lower(f) IN ({flags_true}) THEN true "
+        f"WHEN lower(f) IN ({flags_false}) THEN false END",
+        r"parse_number(f) AS TRY_CAST(replace(replace(f, ',', ''), '，', '') AS DOUBLE)",
+        r"""date_text(f) AS regexp_replace(regexp_replace(replace(replace(regexp_replace(
+                translate(f, '年月日/.', '-- --'), '时|点', ':', 'g'), '分', ''), '秒', ''),
                 '\s+', ' ', 'g'), '^[ :]+|[ :]+$', '', 'g')""",
-        rf"""parse_stamp(x) AS CASE
-            WHEN coalesce(fold(x), '') = '' THEN NULL
-            WHEN regexp_full_match(fold(x), '-?\d+(\.\d+)?') THEN CASE
-                WHEN CAST(fold(x) AS DOUBLE) BETWEEN 20000 AND 80000
+        rf"""parse_stamp(f) AS CASE
+            WHEN coalesce(f, '') = '' THEN NULL
+            WHEN regexp_full_match(f, '-?\d+(\.\d+)?') THEN CASE
+                WHEN CAST(f AS DOUBLE) BETWEEN 20000 AND 80000
                 THEN timezone({zone}, TIMESTAMP '1899-12-30'
-                     + to_seconds(CAST(round(CAST(fold(x) AS DOUBLE) * 86400) AS BIGINT))) END
-            WHEN regexp_matches(date_text(x), '[+-]\d\d:?\d\d$') THEN try_strptime(date_text(x), {zoned})
-            ELSE timezone({zone}, try_strptime(date_text(x), {naive})) END""",
+                     + to_seconds(CAST(round(CAST(f AS DOUBLE) * 86400) AS BIGINT))) END
+            WHEN regexp_matches(date_text(f), '[+-]\d\d:?\d\d$') THEN try_strptime(date_text(f), {zoned})
+            ELSE timezone({zone}, try_strptime(date_text(f), {naive})) END""",
     ]
     for name, mapping in _lookups(programme).items():
-        key = "fold_unit(x)" if name == "unit_of" else "fold_label(x)"
-        macros.append(f"{name}(x) AS ({_map(mapping)})[{key}]")
+        key = "fold_unit(f)" if name == "unit_of" else "fold_label(f)"
+        macros.append(f"{name}(f) AS ({_map(mapping)})[{key}]")
     for macro in macros:
         conn.execute(f"CREATE OR REPLACE TEMP MACRO {macro}")
 
 
-def _not_blank(columns: list[str], alias: str = "r") -> str:
-    """A row with some text in its mapped columns (a row of blanks is not a record)."""
-    cells = ", ".join(f'{alias}."{c}"' for c in columns)
-    return rf"regexp_matches(nfkc(concat_ws('', {cells})), '\S')"
+def folded(table: str, columns: list[str], raw: list[str]) -> str:
+    """The raw table with each mapped column folded once (same name), and the file's text of the
+    columns in `raw` kept as `<column>_text`."""
+    others = ", ".join(f'"{c}"' for c in columns)
+    parts = [f'fold("{c}") AS "{c}"' for c in columns] + [f'"{c}" AS "{c}_text"' for c in raw]
+    return f"(SELECT * EXCLUDE ({others}), {', '.join(parts)} FROM {table})"
 
 
 def platform_select(programme: Programme) -> str:
@@ -126,6 +129,7 @@ def platform_select(programme: Programme) -> str:
     mapped = list(programme.headers("platform"))
     evidence = [c for c in evidence_columns(programme) if c in mapped]
     text = ["company_name", "county", "cluster", "industry", "qualification", "contact_name"]
+    kept = [c for c in RAW_KEPT if c in mapped]
     parts = [
         "CASE WHEN clean_label(r.application_id) IS NULL THEN f.source_file || ':' || r.source_row "
         "ELSE clean_label(r.application_id) END AS record_key",
@@ -140,13 +144,13 @@ def platform_select(programme: Programme) -> str:
         "parse_stamp(r.submitted_at) AS submitted_at",
         *[f"parse_number(r.{c}) AS {c}" for c in REPORT_POINTS if c in mapped],
         *[f"parse_flag(r.{c}) AS {c}" for c in evidence],
-        *[f"nullif(r.{c}, '') AS {c}_raw" for c in RAW_KEPT if c in mapped],
+        *[f"nullif(r.{c}_text, '') AS {c}_raw" for c in kept],
         "f.source_file, r.source_sheet, r.source_row, f.snapshot_at",
     ]
     return f"""
         SELECT {", ".join(parts)}
-        FROM raw_platform r JOIN inbox_files f ON f.file_hash = r.file_hash
-        WHERE f.folder = 'platform' AND f.status = 'read' AND {_not_blank(mapped)}"""
+        FROM {folded("raw_platform", mapped, kept)} r JOIN inbox_files f ON f.file_hash = r.file_hash
+        WHERE f.folder = 'platform' AND f.status = 'read'"""
 
 
 def city_select(programme: Programme, files: str = "inbox_files") -> str:
@@ -154,6 +158,9 @@ def city_select(programme: Programme, files: str = "inbox_files") -> str:
     the file list: the inbox's, or one table being checked)."""
     mapped = list(programme.headers("city_table"))
     text = ["seq", "company_name", "industry", "qualification", "contact_name"]
+    kept = [
+        c for c in ("credit_code", "application_type", "direction", "contact_phone") if c in mapped
+    ]
     parts = [
         "f.source_file || ':' || r.source_row AS record_key",
         "f.source_file, r.source_sheet, r.source_row",
@@ -163,37 +170,35 @@ def city_select(programme: Programme, files: str = "inbox_files") -> str:
         "type_of(r.application_type) AS application_type",
         "direction_of(r.direction) AS direction",
         "norm_phone(r.contact_phone) AS contact_phone",
-        *[
-            f"nullif(r.{c}, '') AS {c}_raw"
-            for c in ("credit_code", "application_type", "direction", "contact_phone")
-            if c in mapped
-        ],
+        *[f"nullif(r.{c}_text, '') AS {c}_raw" for c in kept],
     ]
     return f"""
         SELECT {", ".join(parts)}
-        FROM raw_city r JOIN {files} f ON f.file_hash = r.file_hash
+        FROM {folded("raw_city", mapped, kept)} r JOIN {files} f ON f.file_hash = r.file_hash
         WHERE f.folder = 'cities' AND f.status = 'read'"""
 
 
-def pool_select() -> str:
-    return """
+def pool_select(programme: Programme) -> str:
+    return f"""
         SELECT norm_code(r.credit_code) AS credit_code, clean_label(r.company_name) AS company_name,
                pool_status_of(r.status) AS status, clean_label(r.status) AS status_raw,
                clean_label(r.entry_year) AS entry_year, f.source_file, r.source_row
-        FROM raw_pool r JOIN inbox_files f ON f.file_hash = r.file_hash
+        FROM {folded("raw_pool", list(programme.headers("pool")), [])} r
+        JOIN inbox_files f ON f.file_hash = r.file_hash
         WHERE f.folder = 'registry' AND f.status = 'read' AND f.kind = 'pool'"""
 
 
-def clusters_select(shipped_name: str) -> str:
+def clusters_select(programme: Programme, shipped_name: str) -> str:
     """The inbox's cluster lists, else the shipped one (cached with the folder `reference`)."""
+    raw = folded("raw_clusters", list(programme.headers("clusters")), [])
     return f"""
         WITH listed AS (
-            SELECT r.*, f.source_file AS source FROM raw_clusters r JOIN inbox_files f USING (file_hash)
+            SELECT r.*, f.source_file AS source FROM {raw} r JOIN inbox_files f USING (file_hash)
             WHERE f.folder = 'registry' AND f.status = 'read' AND f.kind = 'clusters'
         ), chosen AS (
             SELECT * FROM listed
             UNION ALL
-            SELECT r.*, {literal(shipped_name)} AS source FROM raw_clusters r
+            SELECT r.*, {literal(shipped_name)} AS source FROM {raw} r
             WHERE r.file_hash IN (SELECT file_hash FROM file_cache WHERE folder = 'reference')
               AND NOT EXISTS (SELECT 1 FROM listed)
         )
@@ -205,12 +210,14 @@ def clusters_select(shipped_name: str) -> str:
 def normalised_values(
     conn: duckdb.DuckDBPyConnection, programme: Programme, expression: str, values: list[str]
 ) -> list:
-    """One normalising expression (over `v`) applied to a list of texts, in order, in SQL."""
+    """One normalising expression (over `f`, the text folded) applied to texts, in order, in SQL."""
     install(conn, programme)
     table = pa.table({"i": pa.array(range(len(values))), "v": pa.array(values, pa.string())})
     conn.register("_values", table)
     try:
-        rows = conn.execute(f"SELECT {expression} FROM _values ORDER BY i").fetchall()
+        rows = conn.execute(
+            f"SELECT {expression} FROM (SELECT i, fold(v) AS f FROM _values) ORDER BY i"
+        ).fetchall()
     finally:
         conn.unregister("_values")
     return [r[0] for r in rows]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pyarrow as pa
 
 from assets.ingest.headers import HeaderMatch
-from assets.ingest.readers import Sheet, cell_text
+from assets.ingest.readers import ArrowSheet, CsvSheet, Sheet, cell_text
 
 BATCH_ROWS = 50_000
 
@@ -57,6 +57,18 @@ def table_batches(
     """Batches of the rows under the header: the mapped columns `names` (NULL where the file has no
     such column), `source_row`, and constant columns (file hash, sheet name...). `keep` filters rows."""
     positions = {column: position for position, column in match.columns.items()}
+    if keep is None and isinstance(sheet, ArrowSheet):
+        start = match.row_index + 1 - sheet.first_row
+        first = sheet.first_row + start + 1
+        yield from _arrow_batches(sheet.grid.slice(start), first, positions, names, constants, size)
+        return
+    body = (
+        sheet.arrow_body(match.row_index) if keep is None and isinstance(sheet, CsvSheet) else None
+    )
+    if body is not None:
+        first = match.row_index + 2
+        yield from _arrow_batches(body, first, positions, names, constants, size)
+        return
     rows: list[list] = []
     numbers: list[int] = []
     for number, row in sheet.rows_after(match.row_index):
@@ -69,3 +81,31 @@ def table_batches(
             rows, numbers = [], []
     if rows:
         yield _batch(rows, numbers, positions, names, constants)
+
+
+def _arrow_batches(
+    body: pa.Table,
+    first: int,
+    positions: dict[str, int],
+    names: list[str],
+    constants: dict,
+    size: int,
+) -> Iterator[pa.Table]:
+    """The same batches cut straight from a table of text columns named by position, whose first
+    row is sheet row `first` (1-based): no Python object per cell."""
+    present = set(body.column_names)
+    for offset in range(0, body.num_rows, size):
+        part = body.slice(offset, size)
+        count = part.num_rows
+        arrays = {
+            name: part.column(str(positions[name]))
+            if name in positions and str(positions[name]) in present
+            else pa.nulls(count, pa.string())
+            for name in names
+        }
+        arrays["source_row"] = pa.array(
+            range(first + offset, first + offset + count), type=pa.int32()
+        )
+        for name, value in constants.items():
+            arrays[name] = pa.array([value] * count, type=pa.string())
+        yield pa.table(arrays)

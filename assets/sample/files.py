@@ -63,6 +63,23 @@ SNAPSHOTS = [  # (file name, export time, how far along its path each applicatio
     ("平台导出_20230801_0930.csv", dt.datetime(2023, 8, 1, 9, 30, tzinfo=TZ), 99),
 ]
 CORRUPT_SNAPSHOT = "平台导出_20230730.xlsx"
+# Formats that cannot hold a national-size export: .xls stops at 65,536 rows (the platform then
+# exports .xlsx), and writing an xlsx with merged titles keeps the whole grid in memory (beyond
+# this the export is written as CSV).
+XLS_ROWS = 60_000
+XLSX_ROWS = 200_000
+
+
+def platform_style(name: str, rows: int) -> tuple[str, str]:
+    """(file name, format) of a snapshot of `rows` rows."""
+    stem, style = name.rsplit(".", 1)
+    if style == "xls" and rows > XLS_ROWS:
+        style = "xlsx"
+    if style == "xlsx" and rows > XLSX_ROWS:
+        style = "csv"
+    return f"{stem}.{style}", style
+
+
 CITY_ARRIVALS = {  # when each office's table reached the province (file modification time)
     "石家庄": dt.datetime(2023, 7, 28, 10, 5, tzinfo=TZ),
     "唐山": dt.datetime(2023, 7, 30, 17, 40, tzinfo=TZ),
@@ -144,7 +161,7 @@ def write_platform(inbox: Path, rng: random.Random, programme: Programme, apps: 
             for a in apps
             if a.submitted_at <= taken and (a.withdrawn_after is None or a.withdrawn_after >= index)
         ]
-        style = name.rsplit(".", 1)[1]
+        name, style = platform_style(name, len(present))
         headers = list(PLATFORM_HEADERS)
         if index == 0:
             headers = [
@@ -184,6 +201,7 @@ def write_platform(inbox: Path, rng: random.Random, programme: Programme, apps: 
             write_csv(
                 folder / name, [[f"导出时间：{taken:%Y-%m-%d %H:%M}"], headers] + body, "gb18030"
             )
+            os.utime(folder / name, (taken.timestamp(), taken.timestamp()))
     (folder / CORRUPT_SNAPSHOT).write_bytes(b"PK\x03\x04 truncated download")
     return history, holders
 
@@ -276,6 +294,8 @@ def write_cities(inbox: Path, factory: Factory, planted: Planted) -> list[dict]:
     expected = []
     for unit, rows in sorted(plan_city_rows(factory, planted).items()):
         style = CITY_FORMATS.get(unit, "xlsx")
+        if style in {"docx", "xls"} and len(rows) > XLS_ROWS // 10:
+            style = "xlsx"  # nobody types thousands of rows into a Word table
         full = unit if unit == "雄安新区" else f"{unit}市"
         title = f"{full}推荐“领跑者”企业培育及认定申报汇总表"
         for seq, row in enumerate(rows, start=1):

@@ -23,9 +23,14 @@ __all__ = ["CITY_HEADERS", "PLATFORM_HEADERS", "write_sample"]
 
 
 def write_sample(
-    out: Path, seed: int = 2023, applications: int = 400, year: int | None = None
+    out: Path,
+    seed: int = 2023,
+    applications: int = 400,
+    year: int | None = None,
+    with_key: bool = True,
 ) -> dict:
-    """Write the inbox into `out` and its answer key into `out/key.json`; returns the key."""
+    """Write the inbox into `out` and its answer key into `out/key.json`; returns the key
+    (`with_key=False`: only the counts, for benchmark inboxes of a million applications)."""
     programme = load_programme(year)
     factory = Factory(random.Random(seed), programme)
     factory.populate(applications)
@@ -91,6 +96,8 @@ def write_sample(
         "suggested_fixes": planted.fixes,
         "shortlist": shortlist,
     }
+    if not with_key:
+        return {"seed": seed, "counts": key["counts"]}
     (out / "key.json").write_text(
         json.dumps(key, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )

@@ -7,13 +7,15 @@ dashboard shows now, is not published (an empty or unmounted inbox must not blan
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import duckdb
 
 from assets.foundation.layout import Layout
+from assets.foundation.programme import Programme
+from assets.ingest.normalise import literal
 from assets.warehouse.connection import connect_read_only
+from assets.warehouse.summaries import build_summaries
 
 
 class PublishRefused(RuntimeError):
@@ -62,10 +64,33 @@ def refusal(conn: duckdb.DuckDBPyConnection, warehouse: Path, allow_shrink: bool
     return None
 
 
-def publish(warehouse: Path) -> Path:
-    """Copy a checkpointed warehouse next to its serving path, then rename it into place."""
+# What readers never need: the parsed-file cache, every snapshot row (the warehouse keeps them for
+# SQL tools), and the caches of values kept across runs.
+NOT_SERVED = ("file_cache", "raw_", "platform_rows", "phone_kinds", "gx_reports")
+
+
+def served_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary"
+        ).fetchall()
+    ]
+    return sorted(n for n in names if not n.startswith(NOT_SERVED))
+
+
+def publish(conn: duckdb.DuckDBPyConnection, warehouse: Path, programme: Programme) -> Path:
+    """Write the tables readers use, and the pages' small aggregates, into a new file beside the
+    serving path, then rename it into place: readers see the old copy or the new one, never half."""
     target = serving_path(warehouse)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.copyfile(warehouse, staging)
-    os.replace(staging, target)  # atomic: readers see the old copy or the new one, never half
+    staging.unlink(missing_ok=True)
+    conn.execute(f"ATTACH {literal(str(staging))} AS staging")
+    try:
+        for table in served_tables(conn):
+            conn.execute(f'CREATE TABLE staging."{table}" AS SELECT * FROM "{table}"')
+        build_summaries(conn, programme, into="staging")
+    finally:
+        conn.execute("DETACH staging")
+    os.replace(staging, target)
     return target

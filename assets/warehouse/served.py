@@ -137,14 +137,14 @@ class Served:
 
     def counts_by(self, columns: list[str], scope: Scope, filters: Filters) -> pd.DataFrame:
         """Submitted applications counted per combination of columns (NULL shown as 空或无效)."""
-        if not self.has("applications"):
+        if not self.has("application_counts"):
             return pd.DataFrame(columns=[*columns, "applications"])
         condition, params = where(scope, filters)
         chosen = ", ".join(f"coalesce(a.{c}, '(空或无效)') AS {c}" for c in columns)
         return self.select(
             scope,
-            f"SELECT {chosen}, count(*) AS applications FROM applications a "
-            f"WHERE a.stage IS DISTINCT FROM 'draft' AND {condition} "
+            f"SELECT {chosen}, CAST(sum(a.applications) AS BIGINT) AS applications "
+            f"FROM application_counts a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition} "
             f"GROUP BY ALL ORDER BY applications DESC, {', '.join(columns)}",
             params,
         )
@@ -157,7 +157,7 @@ class Served:
         return self.counts_by([dimension], scope, filters)
 
     def drafts(self, scope: Scope, filters: Filters) -> int:
-        if not self.has("applications"):
+        if not self.has("application_counts"):
             return 0
         condition, params = where(
             scope, filters, columns=("city", "cluster", "direction", "application_type")
@@ -165,7 +165,8 @@ class Served:
         return int(
             self.select(
                 scope,
-                f"SELECT count(*) AS n FROM applications a WHERE a.stage = 'draft' AND {condition}",
+                "SELECT coalesce(sum(a.applications), 0) AS n FROM application_counts a "
+                f"WHERE a.stage = 'draft' AND {condition}",
                 params,
             )["n"].iloc[0]
         )
@@ -204,14 +205,13 @@ class Served:
         return pd.DataFrame(rows, columns=["环节", "申报数"])
 
     def daily_submissions(self, scope: Scope, filters: Filters) -> pd.DataFrame:
-        if not self.has("applications"):
+        if not self.has("application_counts"):
             return pd.DataFrame(columns=["day", "application_type", "applications"])
         condition, params = where(scope, filters)
-        tz = self.programme.timezone
         return self.select(
             scope,
-            f"SELECT CAST(timezone('{tz}', a.submitted_at) AS DATE) AS day, a.application_type, count(*) AS applications "
-            f"FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND a.submitted_at IS NOT NULL "
+            "SELECT a.day, a.application_type, CAST(sum(a.applications) AS BIGINT) AS applications "
+            "FROM application_counts a WHERE a.stage IS DISTINCT FROM 'draft' AND a.day IS NOT NULL "
             f"AND {condition} GROUP BY ALL ORDER BY 1, 2",
             params,
         )
@@ -263,7 +263,7 @@ class Served:
         self, scope: Scope, filters: Filters, waiting_at: str, limit: int = 10
     ) -> pd.DataFrame:
         """Applications waiting longest at a stage (`submitted`: county's turn; `county_verified`: city's)."""
-        if not self.has("applications", "stage_history"):
+        if not self.has("applications", "stage_history", "inbox_files"):
             return pd.DataFrame()
         condition, params = where(
             scope, filters, columns=("city", "cluster", "direction", "application_type")
@@ -273,7 +273,7 @@ class Served:
             f"""
             SELECT a.application_id, a.company_name, a.city, a.county, a.application_type,
                    coalesce(h.since, a.submitted_at) AS since,
-                   date_diff('day', coalesce(h.since, a.submitted_at), (SELECT max(snapshot_at) FROM platform_rows)) AS days
+                   date_diff('day', coalesce(h.since, a.submitted_at), (SELECT max(snapshot_at) FROM inbox_files WHERE folder = 'platform' AND status = 'read')) AS days
             FROM applications a
             LEFT JOIN (SELECT application_id, stage, max(first_seen_at) AS since FROM stage_history GROUP BY 1, 2) h
                    ON h.application_id = a.application_id AND h.stage = a.stage

@@ -11,7 +11,7 @@ from assets.quality.rules import RULES
 from assets.quality.suites import SUITE_SOURCES, load_suite
 from dashboard import data
 from dashboard.actions import download
-from dashboard.common import chart_safe, number, page
+from dashboard.common import chart_safe, number, page, searched
 
 programme = data.programme()
 labels = data.labels()
@@ -85,7 +85,7 @@ else:
         records = records[records["rule"] == rule]
     if city != "all":
         records = records[records["所属市"] == city]
-    st.caption(f"{number(len(records))} 条")
+    records = searched(records, "quality", ["record_key", "detail", "credit_code"])
     st.dataframe(
         labels.frame(
             records[["record_key", "source", "severity", "rule", "detail", "suggested_fix"]].fillna(

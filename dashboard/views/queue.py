@@ -15,7 +15,7 @@ from assets.warehouse.connection import connect_read_only
 from assets.warehouse.runlock import is_running
 from dashboard import actions, data
 from dashboard.access import viewer
-from dashboard.common import number, page
+from dashboard.common import number, page, searched
 
 programme = data.programme()
 labels = data.labels()
@@ -104,6 +104,7 @@ waiting = int(everything["pending"].notna().sum())
 if waiting:
     st.info(f"{waiting} 项处理已记录，待下次运行重新检查后生效。")
 
+queue = searched(queue, "queue", ["record_key", "detail", "credit_code", "city"])
 shown = queue.assign(
     status=queue["status"].map(labels.maps["status"]),
     pending=queue["pending"].map(lambda d: "待重新检查" if isinstance(d, str) else ""),

@@ -8,7 +8,7 @@ from assets.exports.shortlist import write_shortlist
 from assets.warehouse.connection import connect_read_only
 from dashboard import data
 from dashboard.actions import download
-from dashboard.common import number, page
+from dashboard.common import number, page, searched
 
 programme = data.programme()
 labels = data.labels()
@@ -88,6 +88,9 @@ st.subheader("未列入名单的认定申报")
 if excluded.empty:
     st.success("所有认定申报均已列入名单。")
 else:
+    excluded = searched(
+        excluded, "exclusions", ["application_id", "company_name", "reason_text"], "项"
+    )
     st.dataframe(
         labels.frame(
             excluded[
