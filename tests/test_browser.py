@@ -143,6 +143,46 @@ def test_every_page_in_a_real_browser(sample_run, chromium):
     assert {p.stem for p in SHOTS.glob("*.png")} >= set(PAGES)
 
 
+def cells(path: Path) -> dict[str, list[list]]:
+    """A workbook as its sheets' cell values, row by row."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return {s.title: [[c.value for c in row] for row in s.iter_rows()] for s in book.worksheets}
+
+
+def test_downloads_are_the_cli_workbooks(sample_run, chromium, tmp_path):
+    """What a person downloads from a page is the workbook `lingpao export` writes."""
+    warehouse = sample_run["warehouse"]
+    unit = load_programme(2023).units[0]  # the feedback unit the page offers first
+    lingpao = str(Path(sys.executable).with_name("lingpao"))
+    downloads = {
+        "shortlist": ("下载专家评审名单", ["export", "shortlist"]),
+        "queue": (f"下载{unit}问题反馈表", ["export", "feedback", "--city", unit]),
+    }
+    with serve(warehouse) as base:
+        context = chromium.new_context(
+            accept_downloads=True, viewport={"width": 1500, "height": 3000}
+        )
+        for path, (button, command) in downloads.items():
+            page = open_page(context, f"{base}/{path}")
+            with page.expect_download(timeout=90_000) as download:
+                page.get_by_role("button", name=button).click()
+            got = tmp_path / f"page_{path}.xlsx"
+            download.value.save_as(got)
+            expected = tmp_path / f"cli_{path}.xlsx"
+            subprocess.run(
+                [lingpao, *command, "--out", str(expected), "--warehouse", str(warehouse)],
+                check=True,
+                cwd=ROOT,
+                capture_output=True,
+            )
+            book = cells(expected)
+            assert sum(len(rows) for rows in book.values()) > 1, path
+            assert cells(got) == book, path
+            page.close()
+
+
 @pytest.fixture(scope="module")
 def hostile_warehouse(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("hostile_browser")
