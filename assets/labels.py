@@ -19,7 +19,13 @@ STATUS = {"open": "未解决", "waived": "已忽略", "fixed": "已更正"}
 DECISION = {"fixed": "已更正", "waived": "已忽略", "reopened": "重新打开"}
 SETTLED = {"accepted": "已采纳", "rejected": "已退回"}
 ENTRY = {"correction": "更正", "decision": "处理", "proposal": "更正建议"}
-FILE_STATUS = {"read": "已读取", "unreadable": "无法读取", "skipped": "已跳过", "ignored": "未使用"}
+FILE_STATUS = {
+    "read": "已读取",
+    "unreadable": "无法读取",
+    "skipped": "已跳过",
+    "ignored": "未使用",
+    "superseded": "已被取代",
+}
 FIELDS = {
     "credit_code": "统一社会信用代码",
     "company_name": "企业名称",

@@ -145,10 +145,15 @@ pages = {
                    [q.application_counts(d, province, f) for d in ("city", "cluster", "direction")]),
     "数据质量": lambda: (q.issues(province, f), q.rule_failures(province)),
     "数据治理": lambda: (q.issues(province, f, status=None),),
-    "专家评审": lambda: (q.shortlist(province, f), q.exclusions(province, f)),
+    "专家评审": lambda: (q.shortlist_counts(province, f), q.exclusions_count(province, f),
+                     q.shortlist_counts(province, f, None),
+                     [q.shortlist(province, f, limit=500, direction=d) for d in q.programme.directions],
+                     q.exclusions(province, f, limit=500), q.exclusions_count(province, f, None)),
     "集群": lambda: (q.cluster_summary(province, f), q.idle_clusters(province, f),
                    q.counts_by(["cluster", "direction"], province, f), q.counts_by(["city", "direction"], province, f),
-                   q.counts_by(["cluster", "application_type"], province, f), q.recommended_companies(province, f)),
+                   q.counts_by(["cluster", "application_type"], province, f),
+                   q.recommended_companies(province, f, limit=500), q.recommended_count(province, f)),
+    "上报汇总表": lambda: (q.city_table_arrivals(province), q.table_versions(province)),
     "总览（市级用户）": lambda: (q.stage_buckets(city, f), q.counts_by(["city", "application_type", "stage"], city, f)),
 }
 result = {}

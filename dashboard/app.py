@@ -32,6 +32,7 @@ SECTIONS = {
         ("shortlist", "专家评审", "workspace_premium"),
     ],
     "数据管理": [("queue", "数据治理", "edit_note")],
+    "市级报送": [("citydesk", "上报汇总表", "upload_file")],
     "领导": [("clusters", "集群", "factory")],
 }
 pages = {

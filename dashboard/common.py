@@ -62,6 +62,22 @@ def searched(frame: pd.DataFrame, key: str, columns: list[str], what: str = "条
     return frame
 
 
+def search_box(key: str, placeholder: str) -> str | None:
+    """A search box whose text the query itself applies (plain text, not a pattern)."""
+    text = st.text_input("搜索", key=f"{key}_search", placeholder=placeholder)
+    return text.strip() or None
+
+
+def count_caption(total: int, shown: int, what: str = "条") -> None:
+    """How many rows there are, and how many are shown when the table is capped."""
+    if total > shown:
+        st.caption(
+            f"共 {number(total)} {what}，显示前 {number(shown)} {what}；请用搜索或筛选缩小范围。"
+        )
+    else:
+        st.caption(f"共 {number(total)} {what}")
+
+
 def number(value: object) -> str:
     """An integer for people: thousands separators, a dash for nothing."""
     if value is None or (isinstance(value, float) and pd.isna(value)):

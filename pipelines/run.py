@@ -29,6 +29,7 @@ NOT_READ = {
     "unreadable": "无法读取 unreadable",
     "skipped": "已跳过 skipped",
     "ignored": "未使用 ignored",
+    "superseded": "已被取代 superseded",
 }
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 

@@ -27,6 +27,7 @@ PAGES = {
     "queue": "queue",
     "shortlist": "shortlist",
     "clusters": "clusters",
+    "citydesk": "citydesk",
 }
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -181,6 +182,27 @@ def test_downloads_are_the_cli_workbooks(sample_run, chromium, tmp_path):
             assert sum(len(rows) for rows in book.values()) > 1, path
             assert cells(got) == book, path
             page.close()
+
+
+def test_city_desk_checks_an_upload_in_a_real_browser(sample_run, chromium, tmp_path):
+    """A bureau's table uploaded on 上报汇总表: the check is on screen before anything is sent."""
+    base = tmp_path / "desk"
+    shutil.copytree(sample_run["warehouse"].parent, base, ignore=shutil.ignore_patterns("*.lock"))
+    warehouse, inbox = base / "warehouse.duckdb", base / "inbox"
+    table = next(p for p in sorted((inbox / "cities").glob("*.xlsx")) if "石家庄" in p.name)
+    with serve(warehouse, LINGPAO_INBOX=str(inbox)) as address:
+        context = chromium.new_context(viewport={"width": 1500, "height": 2200})
+        page = open_page(context, f"{address}/citydesk")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(table))
+        page.get_by_text("读取为：石家庄").first.wait_for(timeout=90_000)
+        page.wait_for_timeout(600)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "citydesk_checked.png"), full_page=True)
+        text = page.inner_text("body")
+        assert "确认上报石家庄汇总表" in text and "申报行数" in text
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert not (inbox / "submissions").exists(), "a check keeps nothing"
+        page.close()
 
 
 @pytest.fixture(scope="module")

@@ -155,3 +155,19 @@ def test_unreadable_snapshot_is_reported_and_others_land(inbox, tmp_path):
         ("platform/noheader_20230803.csv", "file_unreadable", "error", "file"),
     ]
     assert ("file_unreadable", "error", 2) in summary.issues
+
+
+def test_csv_with_a_line_break_inside_a_cell_keeps_rows_and_row_numbers(inbox, tmp_path):
+    """A national export is streamed through pyarrow; a record spanning two lines (an address
+    typed with Enter) is found, and the file is read again record by record."""
+    rows = [
+        PLATFORM_HEADERS,
+        platform_record(申报编号="LP1", 企业名称="河北第一\n有限公司"),
+        platform_record(申报编号="LP2", 统一社会信用代码="91130100MA0000001W"),
+    ]
+    write_csv(inbox / "platform" / "平台导出_20230724.csv", rows, encoding="gb18030")
+    _, warehouse = run(inbox, tmp_path)
+    got = query(
+        warehouse, "SELECT application_id, company_name, source_row FROM applications ORDER BY 1"
+    )
+    assert got == [("LP1", "河北第一 有限公司", 2), ("LP2", "河北测试有限公司", 3)]

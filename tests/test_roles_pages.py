@@ -16,7 +16,7 @@ from tests.conftest import query
 from tests.helpers import shown
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-BUILT = ("progress", "quality", "queue", "shortlist", "clusters")
+BUILT = ("progress", "quality", "queue", "shortlist", "clusters", "citydesk")
 UNIT = "保定"
 USERS = {
     "province": User(id="province@example.com", role="province", name="省厅"),
@@ -29,14 +29,16 @@ DOWNLOADS = {  # page -> download keys, per role
         "quality": {"download_docs"},
         "queue": {"download_feedback"},
         "shortlist": {"download_shortlist"},
+        "citydesk": {"download_template"},
     },
     "steward": {
         "quality": {"download_docs"},
         "queue": {"download_feedback"},
         "shortlist": {"download_shortlist"},
+        "citydesk": {"download_template"},
     },
     "leadership": {"shortlist": {"download_shortlist"}},
-    "city": {"queue": {"download_feedback"}},
+    "city": {"queue": {"download_feedback"}, "citydesk": {"download_template"}},
 }
 
 

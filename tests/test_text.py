@@ -106,3 +106,26 @@ def test_programme_file_keeps_its_facts_at_the_top_level(programme):
     assert (
         len(programme.units) == 14 and len(programme.directions) == 6 and len(programme.types) == 3
     )
+
+
+def test_characters_nfkc_blanks_are_exactly_the_listed_ones():
+    """Blank rows are found by a character class, then confirmed with NFKC: the class must hold
+    every character the NFKC used by the warehouse (pyarrow's) turns into whitespace only."""
+    import re
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from assets.ingest.raw import BLANK_AFTER_NFKC
+
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    normalised = pc.utf8_normalize(pa.array([chr(c) for c in points]), "NFKC").to_pylist()
+    blanking = {
+        chr(c) for c, n in zip(points, normalised, strict=True) if not re.search(r"[^\t\n\f\r ]", n)
+    }
+    listed = {
+        chr(c)
+        for c in range(0x110000)
+        if not 0xD800 <= c <= 0xDFFF and re.fullmatch(f"[{BLANK_AFTER_NFKC}]", chr(c))
+    }
+    assert blanking == listed

@@ -1,5 +1,5 @@
 """What people do from the dashboard: correct, waive, reopen, propose, accept or reject a proposal,
-start a re-check. Each is refused below the page when the actor may not (the store checks every
+check and submit a city table, roll a table back, start a re-check. Each is refused below the page when the actor may not (the store checks every
 write), and each is written to the audit log with who, role and time."""
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from pathlib import Path
 from assets.access.audit import AuditLog
 from assets.access.roles import Forbidden
 from assets.access.viewer import Viewer
+from assets.citydesk.submission import check_upload, submit_upload
+from assets.citydesk.table_check import TableCheck
+from assets.citydesk.versions import TableVersions, Version, VersionRefused
 from assets.corrections.records import correction_for, decision_for, proposal_for
 from assets.corrections.store import CorrectionStore, StoreDamaged
 from assets.foundation.layout import Layout
@@ -28,6 +31,7 @@ class Desk:
         self.layout, self.actor, self.programme = layout, actor, programme
         self.store = CorrectionStore(layout.corrections, layout.backups)
         self.audit = AuditLog(layout.audit)
+        self.versions = TableVersions(layout.inbox, programme)
 
     def _guarded(self, event: str, detail: str, action) -> str | None:
         """Run an action; a refusal or a bad value becomes the message shown, and is audited."""
@@ -36,7 +40,7 @@ class Desk:
         except Forbidden as refusal:
             self.audit.record("refused", self.actor, f"{event}: {refusal}")
             return str(refusal)
-        except (ValueError, StoreDamaged) as problem:
+        except (ValueError, StoreDamaged, VersionRefused) as problem:
             return str(problem)
         self.audit.record(event, self.actor, detail)
         return None
@@ -90,6 +94,42 @@ class Desk:
             lambda: self.store.settle_proposal(self.actor, proposal_id, accept, reason),
         )
 
+    def check_table(self, unit: str, name: str, data: bytes) -> TableCheck:
+        """What the rules would raise for an uploaded table as `unit`'s (nothing is kept)."""
+        self.actor.require("submit_table", unit)
+        return check_upload(data, name, self.programme, self.layout.readable(), unit)
+
+    def submit_table(
+        self, unit: str, name: str, data: bytes, recheck: bool = True
+    ) -> tuple[str | None, TableCheck | None, Version | None]:
+        """Check an uploaded table and keep it as the unit's next version, then start a re-check
+        (`recheck`): (why not, or None; what the check found; the version kept)."""
+        try:
+            check, version = submit_upload(
+                self.versions, self.actor, unit, data, name, self.layout.readable()
+            )
+        except Forbidden as refusal:
+            self.audit.record("refused", self.actor, f"submit_table: {refusal}")
+            return str(refusal), None, None
+        except ValueError as problem:  # VersionRefused: unreadable, another unit, too large
+            return str(problem), None, None
+        late = "（逾期）" if version.late else ""
+        self.audit.record("submit_table", self.actor, f"{unit} 第{version.version}版{late} {name}")
+        if recheck:
+            self._launch_run()  # the submission's own consequence, whoever may start runs
+        return None, check, version
+
+    def rollback_table(self, unit: str, version: int, recheck: bool = True) -> str | None:
+        """Make an earlier version the unit's table again and start a re-check; why not, or None."""
+        problem = self._guarded(
+            "rollback_table",
+            f"{unit} 回退到第{version}版",
+            lambda: self.versions.rollback(self.actor, unit, version),
+        )
+        if problem is None and recheck:
+            self._launch_run()
+        return problem
+
     def download(self, action: str, unit: str | None, what: str, build) -> bytes:
         """Build a download (on click) if the viewer may (`export`, or `download_feedback` for a
         unit), and audit it; `build` returns the bytes. Raises Forbidden otherwise."""
@@ -111,6 +151,12 @@ class Desk:
             return str(refusal)
         if running:
             return "已有运行在进行。"
+        self._launch_run()
+        self.audit.record("run", self.actor, "从仪表盘重新检查")
+        return None
+
+    def _launch_run(self) -> None:
+        """`lingpao run` in its own process (it waits for a run in progress to finish first)."""
         subprocess.Popen(
             [
                 sys.executable,
@@ -128,5 +174,3 @@ class Desk:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        self.audit.record("run", self.actor, "从仪表盘重新检查")
-        return None

@@ -32,6 +32,11 @@ class ScanConfig(dg.Config):
             kinds=DUCKDB,
             description="Every inbox entry: read, unreadable, skipped or ignored, and why.",
         ),
+        dg.AssetSpec(
+            "city_table_versions",
+            kinds=DUCKDB,
+            description="Every submitted version of a city table: who, when, late, which is read.",
+        ),
         *[
             dg.AssetSpec(table, kinds=DUCKDB, description="Parsed-file cache: cells as read.")
             for table in CACHE_TABLES
@@ -50,7 +55,7 @@ def inbox(config: ScanConfig, inbox: InboxResource, warehouse: WarehouseResource
             files_reused=report.reused,
             files_dropped=report.dropped,
         )
-        for table in CACHE_TABLES:
+        for table in (*CACHE_TABLES, "city_table_versions"):
             yield table_result(conn, table, asset_key=table)
 
 
@@ -58,8 +63,8 @@ def inbox(config: ScanConfig, inbox: InboxResource, warehouse: WarehouseResource
 def platform_rows(inbox: InboxResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Every row of every platform snapshot read, normalised, with its source."""
     with warehouse.connection() as conn:
-        build_platform_rows(conn, inbox.programme())
-        return table_result(conn, "platform_rows")
+        _, kept = build_platform_rows(conn, inbox.programme())
+        return table_result(conn, "platform_rows", kept_from_last_run=kept)
 
 
 def corrected_table(name: str, source: str, deps: list[str], description: str, build):

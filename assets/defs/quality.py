@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.defs.results import table_result
 from assets.foundation.layout import Layout
+from assets.ingest.build import platform_inputs_stamp
 from assets.quality.issues import find_issues
 from assets.quality.report import report
 from assets.quality.rules import RULES
@@ -34,9 +35,11 @@ def dq_issues(inbox: InboxResource, warehouse: WarehouseResource, corrections: C
     """Every failed rule on every record (contract §3.2), one row each, with the stewards' decisions;
     one asset check per rule (counting the issues still open)."""
     programme = inbox.programme()
+    store = corrections.store()
     with warehouse.connection() as conn:
+        platform_inputs = platform_inputs_stamp(conn, programme, store.corrections())
         issues = with_decisions(
-            find_issues(conn, programme), corrections.store().latest_decisions()
+            find_issues(conn, programme, platform_inputs), store.latest_decisions()
         )
         replace_table(conn, "dq_issues", issues, programme)
         result = table_result(conn, "dq_issues")

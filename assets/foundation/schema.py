@@ -27,7 +27,8 @@ REPORT_POINTS = [
     "rnd_last_year",
     "employees",
 ]
-PERSONAL_COLUMNS = ("contact_name", "contact_phone", "contact_phone_raw")
+# (`submitted_by`: the official who submitted a city table.)
+PERSONAL_COLUMNS = ("contact_name", "contact_phone", "contact_phone_raw", "submitted_by")
 # The longest text a person may enter: a corrected or proposed value of each field, and a reason.
 TEXT_LIMITS = {
     "credit_code": 40,
@@ -124,6 +125,17 @@ def tables(programme: Programme) -> dict[str, dict[str, str]]:
     city_columns = ["seq", "credit_code", "company_name", "industry", "application_type"]
     return {
         "inbox_files": dict(FILE_LOG),
+        "city_table_versions": {
+            "unit": "VARCHAR",
+            "version": "INTEGER",
+            "file": "VARCHAR",
+            "original_name": "VARCHAR",
+            "submitted_by": "VARCHAR",
+            "submitted_at": "TIMESTAMPTZ",
+            "late": "BOOLEAN",
+            "sha256": "VARCHAR",
+            "active": "BOOLEAN",
+        },
         "file_cache": {"file_hash": "VARCHAR", **READ_RESULT, "parser": "VARCHAR"},
         "raw_platform": _raw(programme, "platform", {}),
         "raw_city": _raw(programme, "city_table", {"unit": "VARCHAR", "unit_from": "VARCHAR"}),
@@ -203,6 +215,19 @@ def tables(programme: Programme) -> dict[str, dict[str, str]]:
             "stage": "VARCHAR",
             "reasons": "VARCHAR[]",
             "reason_text": "VARCHAR",
+        },
+        # The platform's own rule failures, kept while the platform and registry do not change.
+        "platform_issues": {
+            "record_key": "VARCHAR",
+            "credit_code": "VARCHAR",
+            "city": "VARCHAR",
+            **SOURCE,
+            "source": "VARCHAR",
+            "rule": "VARCHAR",
+            "field": "VARCHAR",
+            "value": "VARCHAR",
+            "note": "VARCHAR",
+            "suggested_fix": "VARCHAR",
         },
         "dq_issues": {
             "issue_id": "VARCHAR",

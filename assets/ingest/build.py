@@ -7,7 +7,7 @@ import pandas as pd
 
 from assets.corrections.outcomes import apply_stored
 from assets.foundation.programme import Programme
-from assets.ingest.cache import SHIPPED_NAME
+from assets.ingest.cache import SHIPPED_NAME, parser_stamp
 from assets.ingest.normalise import (
     city_select,
     clusters_select,
@@ -17,6 +17,7 @@ from assets.ingest.normalise import (
 )
 from assets.ingest.platform import CURRENT_APPLICATIONS_SQL, STAGE_HISTORY_SQL
 from assets.warehouse.connection import replace_table, replace_table_from_sql
+from assets.warehouse.stamps import is_current, mark
 
 OUTCOME_TABLES = {
     "platform": "platform_correction_outcomes",
@@ -24,10 +25,50 @@ OUTCOME_TABLES = {
 }
 
 
-def build_platform_rows(conn: duckdb.DuckDBPyConnection, programme: Programme) -> int:
-    """Every row of every platform snapshot read, normalised, with its file, sheet and row."""
+def platform_stamp(conn: duckdb.DuckDBPyConnection, programme: Programme) -> str:
+    """What `platform_rows` is built from: the platform files read (hash, name, export time), the
+    programme and the reading code."""
+    files = conn.execute(
+        "SELECT file_hash, source_file, snapshot_at, status FROM inbox_files "
+        "WHERE folder = 'platform' ORDER BY ALL"
+    ).fetchall()
+    return repr((files, parser_stamp(programme)))
+
+
+def platform_inputs_stamp(
+    conn: duckdb.DuckDBPyConnection, programme: Programme, corrections: pd.DataFrame
+) -> str:
+    """What the platform's own rule failures depend on: the platform files, their corrections, the
+    reference lists (pool, clusters) and the programme."""
+    registry = conn.execute(
+        "SELECT file_hash, source_file, status, kind FROM inbox_files WHERE folder = 'registry' "
+        "UNION ALL SELECT file_hash, 'reference', status, kind FROM file_cache "
+        "WHERE folder = 'reference' ORDER BY ALL"
+    ).fetchall()
+    return repr(
+        (platform_stamp(conn, programme), corrections_stamp(corrections, "platform"), registry)
+    )
+
+
+def corrections_stamp(corrections: pd.DataFrame, source: str) -> str:
+    mine = corrections[corrections["source"] == source] if len(corrections) else corrections
+    return mine.to_csv(index=False)
+
+
+def _count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def build_platform_rows(conn: duckdb.DuckDBPyConnection, programme: Programme) -> tuple[int, bool]:
+    """Every row of every platform snapshot read, normalised, with its file, sheet and row;
+    (rows, kept: True when no platform file changed since the table was built)."""
+    stamp = platform_stamp(conn, programme)
+    if is_current(conn, "platform_rows", stamp, programme):
+        return _count(conn, "platform_rows"), True
     install(conn, programme)
-    return replace_table_from_sql(conn, "platform_rows", platform_select(programme), programme)
+    count = replace_table_from_sql(conn, "platform_rows", platform_select(programme), programme)
+    mark(conn, "platform_rows", stamp, programme)
+    return count, False
 
 
 def build_corrected(
@@ -37,36 +78,66 @@ def build_corrected(
     sql: str,
     programme: Programme,
     corrections: pd.DataFrame,
+    stamp: str | None = None,
 ) -> tuple[int, int]:
     """A table from SQL, then the stewards' corrections of its records; (rows, corrections applied).
-    The outcome of every correction of the source goes to its outcomes table."""
+    The outcome of every correction of the source goes to its outcomes table. With a `stamp` of its
+    inputs, a table built from the same inputs and corrections is kept as it is."""
+    outcomes_table = OUTCOME_TABLES[source]
+    inputs = None if stamp is None else repr((stamp, corrections_stamp(corrections, source)))
+    if (
+        inputs is not None
+        and is_current(conn, table, inputs, programme)
+        and is_current(conn, outcomes_table, inputs, programme)
+    ):
+        applied = conn.execute(f"SELECT count(*) FROM {outcomes_table} WHERE applied").fetchall()
+        return _count(conn, table), int(applied[0][0])
     install(conn, programme)
     count = replace_table_from_sql(conn, table, sql, programme)
     outcomes = apply_stored(conn, table, source, corrections, programme)
-    replace_table(conn, OUTCOME_TABLES[source], outcomes, programme)
+    replace_table(conn, outcomes_table, outcomes, programme)
+    if inputs is not None:
+        mark(conn, table, inputs, programme)
+        mark(conn, outcomes_table, inputs, programme)
     return count, int(outcomes["applied"].sum()) if len(outcomes) else 0
 
 
 def build_applications(
     conn: duckdb.DuckDBPyConnection, programme: Programme, corrections: pd.DataFrame
 ) -> tuple[int, int]:
-    """Each application once, in its current state (the newest snapshot holding it), corrected."""
+    """Each application once, in its current state (the newest snapshot holding it), corrected;
+    kept when neither the platform files nor the platform corrections changed."""
     return build_corrected(
-        conn, "applications", "platform", CURRENT_APPLICATIONS_SQL, programme, corrections
+        conn,
+        "applications",
+        "platform",
+        CURRENT_APPLICATIONS_SQL,
+        programme,
+        corrections,
+        stamp=platform_stamp(conn, programme),
     )
 
 
 def build_city_submissions(
-    conn: duckdb.DuckDBPyConnection, programme: Programme, corrections: pd.DataFrame
+    conn: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    corrections: pd.DataFrame,
+    files: str = "inbox_files",
 ) -> tuple[int, int]:
-    """Every application row of every city table read, normalised and corrected."""
-    return build_corrected(
-        conn, "city_submissions", "city_table", city_select(programme), programme, corrections
-    )
+    """Every application row of every city table read (those of the list `files`), normalised and
+    corrected."""
+    sql = city_select(programme, files)
+    return build_corrected(conn, "city_submissions", "city_table", sql, programme, corrections)
 
 
 def build_stage_history(conn: duckdb.DuckDBPyConnection, programme: Programme) -> int:
-    return replace_table_from_sql(conn, "stage_history", STAGE_HISTORY_SQL, programme)
+    """Each stage an application was seen at; kept when no platform file changed."""
+    stamp = platform_stamp(conn, programme)
+    if is_current(conn, "stage_history", stamp, programme):
+        return _count(conn, "stage_history")
+    count = replace_table_from_sql(conn, "stage_history", STAGE_HISTORY_SQL, programme)
+    mark(conn, "stage_history", stamp, programme)
+    return count
 
 
 def build_correction_outcomes(conn: duckdb.DuckDBPyConnection, programme: Programme) -> int:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
+from assets.citydesk.versions import FOLDER, TableVersions, Version
 from assets.foundation.programme import DEFAULT_CLUSTERS, Programme
 from assets.foundation.schema import columns
 from assets.ingest.city_tables import parse_city_table
@@ -27,9 +29,13 @@ from assets.ingest.readers import UnreadableFile, open_sheets
 from assets.ingest.registry import parse_list, registry_kind
 from assets.ingest.safety import Limits
 from assets.warehouse.connection import append_rows, create_table, replace_table
+from assets.warehouse.stamps import forget_all
 
 log = logging.getLogger("lingpao.ingest")
-PARSER = "2026-11-26.1"  # change when reading gives different rows for the same file
+PARSER = "2026-11-26.1"
+LARGE_FILE = (
+    4 << 20
+)  # bytes: a scan commits after reading a file this large  # change when reading gives different rows for the same file
 CACHE_TABLES = ("file_cache", "raw_platform", "raw_city", "raw_pool", "raw_clusters")
 KIND = {"platform": "platform_snapshot", "cities": "city_table"}
 SHIPPED_NAME = "shipped:data/reference/clusters.csv"
@@ -53,6 +59,13 @@ def content_hash(path: Path, salt: str) -> str:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def salt_of(entry: InboxFile, kind: str) -> str:
+    """What besides the bytes decides how a file is read: its folder and kind, and for a city table
+    the unit it was submitted for, else its name (the name may tell the unit)."""
+    told = f"unit={entry.unit}" if entry.unit else entry.path.name
+    return f"{entry.folder}|{kind}|{told if entry.folder == 'cities' else ''}"
 
 
 def parser_stamp(programme: Programme) -> str:
@@ -79,13 +92,13 @@ def prepare_cache(
     if stale:
         for table in CACHE_TABLES:
             create_table(conn, table, programme)
+        forget_all(conn)  # and every table built from the cache is built again
     return stale
 
 
-def _parse(
+def parse_file(
     conn: duckdb.DuckDBPyConnection,
-    path: Path,
-    folder: str,
+    entry: InboxFile,
     kind: str,
     file_hash: str,
     programme: Programme,
@@ -93,12 +106,15 @@ def _parse(
 ) -> dict:
     """Read one file into the raw tables; its cache row (read or unreadable). The rows of a file that
     cannot be read are removed again, so nothing of it stays half-read."""
+    path, folder = entry.path, entry.folder
     try:
         with open_sheets(path, limits) as sheets:
             if folder == "platform":
                 fields = parse_platform(conn, sheets, file_hash, programme)
             elif folder == "cities":
-                fields = parse_city_table(conn, sheets, file_hash, path.stem, programme)
+                fields = parse_city_table(
+                    conn, sheets, file_hash, path.stem, programme, unit=entry.unit
+                )
             else:
                 fields = parse_list(conn, sheets, file_hash, kind, programme)
     except UnreadableFile as error:
@@ -124,7 +140,7 @@ def scan_inbox(
 ) -> ScanReport:
     """List and hash the inbox, read files not cached yet, drop the rest, write `inbox_files`."""
     install(conn, programme)
-    conn.execute("BEGIN TRANSACTION")  # one commit for the scan, not one per file
+    conn.execute("BEGIN TRANSACTION")  # one commit for the small files, one after each large file
     try:
         report = _scan(conn, inbox, programme, limits, full)
         conn.execute("COMMIT")
@@ -138,12 +154,16 @@ def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: 
     stamp = parser_stamp(programme)
     report = ScanReport(rebuilt=prepare_cache(conn, programme, stamp, full))
     cached = {r[0] for r in conn.execute("SELECT file_hash FROM file_cache").fetchall()}
-    entries: list[tuple[InboxFile, str | None]] = [
-        (entry, None) for folder in FOLDERS for entry in list_files(inbox, folder)
+    submitted = TableVersions(inbox, programme)
+    active = submitted.active()
+    entries = [entry for folder in FOLDERS for entry in list_files(inbox, folder)]
+    entries += [
+        InboxFile(path=inbox / version.file, folder="cities", name=version.file, unit=unit)
+        for unit, version in sorted(active.items())
     ]
     shipped = InboxFile(path=DEFAULT_CLUSTERS, folder="reference", name=SHIPPED_NAME)
-    listing, current = [], set()
-    for entry, _ in [*entries, (shipped, None)]:
+    listing, current = earlier_versions(submitted, active), set()
+    for entry in [*entries, shipped]:
         folder = entry.folder
         kind = KIND.get(folder) or registry_kind(entry.path) or "registry"
         if folder == "reference":
@@ -171,14 +191,13 @@ def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: 
                 reason="不是已知的参考名单（应命名为 pool.* 或 clusters.*）",
             )
         else:
-            salt = f"{folder}|{kind}|{entry.path.name if folder == 'cities' else ''}"
-            file_hash = content_hash(entry.path, salt)
+            file_hash = content_hash(entry.path, salt_of(entry, kind))
             record.update(file_hash=file_hash, size_bytes=entry.path.stat().st_size)
             current.add(file_hash)
             if file_hash in cached:
                 report.reused += 1
             else:
-                fields = _parse(conn, entry.path, folder, kind, file_hash, programme, limits)
+                fields = parse_file(conn, entry, kind, file_hash, programme, limits)
                 row = {
                     "file_hash": file_hash,
                     "folder": folder,
@@ -189,13 +208,71 @@ def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: 
                 append_rows(conn, "file_cache", pd.DataFrame([row]), programme)
                 cached.add(file_hash)
                 report.parsed += 1
+                if record["size_bytes"] > LARGE_FILE:  # its rows to disk, not held until the end
+                    conn.execute("COMMIT")
+                    pa.default_memory_pool().release_unused()
+                    conn.execute("BEGIN TRANSACTION")
             if folder == "reference":
                 report.shipped_clusters = file_hash
                 continue  # the shipped list is not an inbox file
         listing.append(record)
     report.dropped = drop_stale(conn, current)
     write_inbox_files(conn, listing, programme)
+    supersede_sent_tables(conn, active)
+    write_versions(conn, submitted, active, programme)
     return report
+
+
+def earlier_versions(submitted: TableVersions, active: dict[str, Version]) -> list[dict]:
+    """Submitted versions not read (a newer one, or the one rolled back to, is), for `inbox_files`."""
+    return [
+        {
+            "source_file": v.file,
+            "folder": "cities",
+            "kind": "city_table",
+            "status": "superseded",
+            "city": v.unit,
+            "unit_from": "submission",
+            "rows": 0,
+            "reason": f"{v.unit}第{v.version}版汇总表，现以第{active[v.unit].version}版为准",
+        }
+        for v in submitted.versions()
+        if v.unit in active and active[v.unit].version != v.version
+    ]
+
+
+def supersede_sent_tables(conn: duckdb.DuckDBPyConnection, active: dict[str, Version]) -> None:
+    """A table put in `cities/` for a unit that has submitted online is not read: the active
+    submitted version is the unit's table."""
+    for unit, version in active.items():
+        conn.execute(
+            """UPDATE inbox_files SET status = 'superseded',
+                   reason = ? || '已在网上报送汇总表，以报送的第' || ? || '版为准（本文件未使用）'
+               WHERE folder = 'cities' AND status = 'read' AND source_file NOT LIKE ?
+                 AND list_contains(string_split(coalesce(city, ''), '、'), ?)""",
+            [unit, version.version, f"{FOLDER}/%", unit],
+        )
+
+
+def write_versions(
+    conn: duckdb.DuckDBPyConnection,
+    submitted: TableVersions,
+    active: dict[str, Version],
+    programme: Programme,
+) -> None:
+    """`city_table_versions`: every submitted version, who and when, late or not, and which is read."""
+    frame = pd.DataFrame.from_records(
+        [
+            {
+                **asdict(v),
+                "submitted_by": v.who,
+                "submitted_at": pd.Timestamp(v.submitted_at),
+                "active": active.get(v.unit) == v,
+            }
+            for v in submitted.versions()
+        ]
+    ).reindex(columns=list(columns("city_table_versions", programme)))
+    replace_table(conn, "city_table_versions", frame, programme)
 
 
 def drop_stale(conn: duckdb.DuckDBPyConnection, current: set[str]) -> int:

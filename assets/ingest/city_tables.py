@@ -48,16 +48,22 @@ def parse_city_table(
     file_hash: str,
     file_stem: str,
     programme: Programme,
+    unit: str | None = None,
 ) -> dict:
-    """The application rows of every sheet with the 附件2 header into `raw_city`; the log fields."""
+    """The application rows of every sheet with the 附件2 header into `raw_city`; the log fields.
+    `unit`: the unit the table was submitted for (else told by title, sheet or file name)."""
     mapping, required = programme.headers("city_table"), programme.required_columns("city_table")
-    used, units, reasons, rows = [], set(), [], 0
+    used, units, reasons, rows, claimed = [], set(), [], 0, set()
     for sheet in sheets:
         match = find_header(sheet.head, mapping, required)
         if match is None:
             continue
-        unit, unit_from = reporting_unit(sheet, match.row_index, file_stem, programme)
-        if unit is None:
+        told, told_from = reporting_unit(sheet, match.row_index, file_stem, programme)
+        sheet_unit, unit_from = (unit, "submission") if unit else (told, told_from)
+        if unit and told and told != unit:
+            claimed.add(told)
+            reasons.append(f"工作表“{sheet.name}”写明为{told}，按报送单位{unit}读取")
+        if sheet_unit is None:
             reasons.append(f"工作表“{sheet.name}”无法判断所属市（标题、工作表名、文件名均未写明）")
             continue
         header = {c: sheet.head[match.row_index][p] for p, c in match.columns.items()}
@@ -69,11 +75,11 @@ def parse_city_table(
             return is_application_row(record, header)
 
         used.append(sheet.name)
-        units.add((unit, unit_from))
+        units.add((sheet_unit, unit_from))
         constants = {
             "file_hash": file_hash,
             "source_sheet": sheet.name,
-            "unit": unit,
+            "unit": sheet_unit,
             "unit_from": unit_from,
         }
         for batch in table_batches(sheet, match, list(mapping), constants, keep=keep):
@@ -89,4 +95,5 @@ def parse_city_table(
         "city": "、".join(sorted({u for u, _ in units})),
         "unit_from": "、".join(sorted({s for _, s in units})),
         "reason": "；".join(reasons) or None,
+        "claimed_unit": "、".join(sorted(claimed)) or None,  # not kept: for `lingpao check`
     }

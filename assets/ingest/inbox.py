@@ -30,6 +30,7 @@ class InboxFile:
     name: str  # relative path, used as source_file everywhere
     skipped: str | None = None
     problem: str | None = None
+    unit: str | None = None  # a submitted city table: the unit it was submitted for
 
     @property
     def modified_at(self) -> dt.datetime | None:

@@ -7,7 +7,7 @@ import duckdb
 from assets.foundation.programme import Programme
 from assets.ingest.headers import find_header
 from assets.ingest.raw import insert_batch, keep_rows_with_text
-from assets.ingest.readers import Sheet
+from assets.ingest.readers import MultiLineRecords, Sheet
 from assets.ingest.tables import table_batches
 
 
@@ -24,8 +24,13 @@ def parse_platform(
         used.append(sheet.name or "(csv)")
         unmapped += match.unmapped
         constants = {"file_hash": file_hash, "source_sheet": sheet.name}
-        for batch in table_batches(sheet, match, list(mapping), constants):
-            insert_batch(conn, "raw_platform", batch)
+        try:
+            for batch in table_batches(sheet, match, list(mapping), constants):
+                insert_batch(conn, "raw_platform", batch)
+        except MultiLineRecords:  # a cell holds a line break: read again, record by record
+            conn.execute("DELETE FROM raw_platform WHERE file_hash = ?", [file_hash])
+            for batch in table_batches(sheet, match, list(mapping), constants, exact=True):
+                insert_batch(conn, "raw_platform", batch)
     if not used:
         return {
             "status": "unreadable",

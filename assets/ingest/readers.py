@@ -35,6 +35,10 @@ class UnreadableFile(Exception):
     """A file that cannot be read; the message says why, in Chinese, for the data steward."""
 
 
+class MultiLineRecords(Exception):
+    """A CSV whose records are not one line each: read it again record by record (exact rows)."""
+
+
 def cell_text(value: object) -> str:
     """A cell as text, never losing digits: 13812345678.0 -> '13812345678', dates as ISO."""
     if value.__class__ is str:
@@ -219,20 +223,24 @@ class CsvSheet(Sheet):
         self.path, self.encoding, self.dialect = path, encoding, dialect
         super().__init__(name="", rows=rows)
 
-    def arrow_body(self, header_index: int) -> pa.Table | None:
-        """The records under the header as text columns named by position, when each record is
-        one line (so row numbers are line numbers: checked against the file); None otherwise."""
+    def arrow_body(self, header_index: int) -> Iterator[pa.RecordBatch] | None:
+        """The records under the header as batches of text columns named by position, streamed
+        (a national export is never held whole); None when pyarrow cannot read this file. Row
+        numbers are line numbers only when every record is one line: after the last batch, raises
+        MultiLineRecords when the records do not match the lines (the caller reads it again the
+        exact way)."""
         if self.encoding.startswith("utf-16"):
             return None
         width = len(self.head[header_index])
         names = [str(i) for i in range(width)]
         try:
-            table = pacsv.read_csv(
+            reader = pacsv.open_csv(
                 self.path,
                 read_options=pacsv.ReadOptions(
                     encoding="utf8" if self.encoding == "utf-8-sig" else self.encoding,
                     skip_rows=header_index + 1,
                     column_names=names,
+                    block_size=16 << 20,
                 ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=self.dialect.delimiter,
@@ -249,12 +257,23 @@ class CsvSheet(Sheet):
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, LookupError):
             return None
+        return self._checked(reader, header_index)
+
+    def _checked(self, reader, header_index: int) -> Iterator[pa.RecordBatch]:
+        records = 0
+        try:
+            for batch in reader:
+                records += batch.num_rows
+                yield batch
+        except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+            raise MultiLineRecords(str(error)) from None
         with self.path.open("rb") as handle:
             lines, last = 0, b""
             while block := handle.read(1 << 20):
                 lines, last = lines + block.count(b"\n"), block
         lines += 0 if last.endswith(b"\n") else 1
-        return table if lines == header_index + 1 + table.num_rows else None
+        if lines != header_index + 1 + records:
+            raise MultiLineRecords(f"{records} records on {lines - header_index - 1} lines")
 
 
 @contextlib.contextmanager

@@ -53,9 +53,12 @@ def table_batches(
     constants: dict[str, str],
     keep: Callable[[list], bool] | None = None,
     size: int = BATCH_ROWS,
+    exact: bool = False,
 ) -> Iterator[pa.Table]:
     """Batches of the rows under the header: the mapped columns `names` (NULL where the file has no
-    such column), `source_row`, and constant columns (file hash, sheet name...). `keep` filters rows."""
+    such column), `source_row`, and constant columns (file hash, sheet name...). `keep` filters rows.
+    A CSV is streamed through pyarrow (MultiLineRecords after the last batch when a record spans
+    lines); `exact` reads it record by record instead."""
     positions = {column: position for position, column in match.columns.items()}
     if keep is None and isinstance(sheet, ArrowSheet):
         start = match.row_index + 1 - sheet.first_row
@@ -63,11 +66,16 @@ def table_batches(
         yield from _arrow_batches(sheet.grid.slice(start), first, positions, names, constants, size)
         return
     body = (
-        sheet.arrow_body(match.row_index) if keep is None and isinstance(sheet, CsvSheet) else None
+        sheet.arrow_body(match.row_index)
+        if keep is None and exact is False and isinstance(sheet, CsvSheet)
+        else None
     )
-    if body is not None:
+    if body is not None:  # streamed; MultiLineRecords at the end if row numbers would be wrong
         first = match.row_index + 2
-        yield from _arrow_batches(body, first, positions, names, constants, size)
+        for batch in body:
+            table = pa.Table.from_batches([batch])
+            yield from _arrow_batches(table, first, positions, names, constants, size)
+            first += batch.num_rows
         return
     rows: list[list] = []
     numbers: list[int] = []

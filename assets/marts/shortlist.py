@@ -6,6 +6,7 @@ import pandas as pd
 
 from assets.foundation.programme import Programme, city_passed
 from assets.foundation.schema import evidence_columns
+from assets.ingest.normalise import literal
 from assets.quality.rules import RULES
 from assets.warehouse.connection import read_frame
 
@@ -61,23 +62,23 @@ def shortlist_sql(programme: Programme) -> str:
 
 
 def exclusions(conn, programme: Programme) -> pd.DataFrame:
-    """Every certification left off the shortlist, with reasons as ids and in Chinese."""
-    frame = read_frame(
-        conn,
-        f"SELECT * FROM ({classified_sql(programme)}) "
-        "WHERE NOT recommended OR len(rules) > 0 ORDER BY application_id",
+    """Every certification left off the shortlist, with reasons as ids and in Chinese (in SQL)."""
+    stage_label = " ".join(
+        f"WHEN {literal(k)} THEN {literal(v)}" for k, v in programme.stage_labels.items()
     )
-    reasons, texts = [], []
-    for row in frame.itertuples():
-        ids, words = [], []
-        if not row.recommended:
-            ids.append(f"stage:{row.stage}")
-            label = programme.stage_labels.get(row.stage, row.stage_raw or "未知")
-            words.append(f"当前环节为“{label}”，尚未经市级推荐")
-        for rule in row.rules:
-            ids.append(rule)
-            words.append(RULES[rule].name)
-        reasons.append(ids)
-        texts.append("；".join(words))
-    frame["reasons"], frame["reason_text"] = reasons, texts
-    return frame
+    rule_name = " ".join(f"WHEN {literal(k)} THEN {literal(r.name)}" for k, r in RULES.items())
+    return read_frame(
+        conn,
+        f"""
+        SELECT *,
+            list_concat(CASE WHEN NOT recommended THEN ['stage:' || coalesce(stage, 'None')]
+                             ELSE []::VARCHAR[] END, rules) AS reasons,
+            concat_ws('；',
+                CASE WHEN NOT recommended THEN '当前环节为“' ||
+                    CASE stage {stage_label} ELSE coalesce(nullif(stage_raw, ''), '未知') END
+                    || '”，尚未经市级推荐' END,
+                nullif(array_to_string(list_transform(rules, lambda r: CASE r {rule_name} END), '；'), '')
+            ) AS reason_text
+        FROM ({classified_sql(programme)})
+        WHERE NOT recommended OR len(rules) > 0 ORDER BY application_id""",
+    )

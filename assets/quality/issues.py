@@ -7,15 +7,18 @@ rules. Each failure is then described by its rule (suite rules in Python, others
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from assets.foundation.programme import Programme
 from assets.quality.rules import RULES
-from assets.quality.suites import SUITE_SOURCES, failures_sql
+from assets.quality.rules.rule import Rule
+from assets.quality.suites import SUITE_SOURCES, SUITES_DIR, failures_sql
 from assets.quality.views import create_views
-from assets.warehouse.connection import read_frame
+from assets.warehouse.connection import read_frame, replace_table
+from assets.warehouse.stamps import is_current, mark
 
 LOCATED = ["record_key", "credit_code", "city", "source_file", "source_sheet", "source_row"]
 
@@ -63,15 +66,52 @@ def suite_issues(conn: duckdb.DuckDBPyConnection, suite: str, programme: Program
     return pd.DataFrame.from_records(rows)
 
 
-def sql_issues(conn: duckdb.DuckDBPyConnection) -> list[pd.DataFrame]:
+def sql_issues(
+    conn: duckdb.DuckDBPyConnection, rules: list[Rule] | None = None
+) -> list[pd.DataFrame]:
     """The failures of every rule checked by its own SQL (cross-table and file rules)."""
     frames = []
-    for rule in RULES.values():
+    for rule in rules if rules is not None else list(RULES.values()):
         if rule.sql:
             frame = read_frame(conn, rule.sql)
             frame["rule"], frame["source"] = rule.id, rule.source
             frames.append(frame)
     return frames
+
+
+def platform_only(rule: Rule) -> bool:
+    """A rule on the platform's records alone (not on the city tables, not on files)."""
+    return rule.source == "platform" and not rule.reads_city_tables
+
+
+def rules_fingerprint() -> str:
+    """Changes with the rules' code and suites (the files that decide what fails and how it reads)."""
+    here = Path(__file__).resolve().parent
+    files = sorted([*(here / "rules").glob("*.py"), *here.glob("*.py"), *SUITES_DIR.glob("*.json")])
+    digest = hashlib.sha1()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def platform_part(
+    conn: duckdb.DuckDBPyConnection, programme: Programme, inputs: str | None
+) -> pd.DataFrame:
+    """The platform's own failures: computed, or kept from the last run when `inputs` (the
+    platform files, their corrections, the registry, the programme) and the rules are unchanged."""
+    stamp = None if inputs is None else repr((inputs, rules_fingerprint()))
+    if stamp is not None and is_current(conn, "platform_issues", stamp, programme):
+        return read_frame(conn, "SELECT * FROM platform_issues")
+    parts = [suite_issues(conn, "applications", programme)] + sql_issues(
+        conn, [r for r in RULES.values() if platform_only(r)]
+    )
+    found = [p for p in parts if not p.empty]
+    frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+    if stamp is not None:
+        replace_table(conn, "platform_issues", frame, programme)
+        mark(conn, "platform_issues", stamp, programme)
+    return frame
 
 
 def finish(issues: pd.DataFrame) -> pd.DataFrame:
@@ -98,9 +138,17 @@ def finish(issues: pd.DataFrame) -> pd.DataFrame:
     return issues.sort_values(["severity", "rule", "source", "record_key"]).reset_index(drop=True)
 
 
-def find_issues(conn: duckdb.DuckDBPyConnection, programme: Programme) -> pd.DataFrame:
-    """Every rule on every record: the suites as SQL on the facts, the SQL rules, the file rules."""
+def find_issues(
+    conn: duckdb.DuckDBPyConnection, programme: Programme, platform_inputs: str | None = None
+) -> pd.DataFrame:
+    """Every rule on every record: the suites as SQL on the facts, the SQL rules, the file rules.
+    With `platform_inputs` (a stamp of what the platform's records are built from), the platform's
+    own failures are kept from the last run when nothing they depend on changed."""
     create_views(conn, programme)
-    parts = [suite_issues(conn, suite, programme) for suite in SUITE_SOURCES] + sql_issues(conn)
+    parts = [
+        platform_part(conn, programme, platform_inputs),
+        suite_issues(conn, "city_submissions", programme),
+        *sql_issues(conn, [r for r in RULES.values() if not platform_only(r)]),
+    ]
     found = [p for p in parts if not p.empty]
     return finish(pd.concat(found, ignore_index=True)) if found else pd.DataFrame()

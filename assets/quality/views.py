@@ -58,8 +58,13 @@ def _window(programme: Programme, end: int) -> str:
     return f"CASE application_type {cases} END"
 
 
-def create_views(conn: duckdb.DuckDBPyConnection, programme: Programme) -> None:
-    """(Re)create the temporary tables and views the rules and suites read on this connection."""
+def create_views(
+    conn: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    phone_tables: tuple[str, ...] = ("applications", "city_submissions"),
+) -> None:
+    """(Re)create the temporary tables and views the rules and suites read on this connection
+    (phones judged for `phone_tables`: a check of one city table judges only its own)."""
     labels = pd.DataFrame(
         [("stage", k, v) for k, v in programme.stage_labels.items()]
         + [("type", k, v["label"]) for k, v in programme.types.items()]
@@ -89,7 +94,7 @@ def create_views(conn: duckdb.DuckDBPyConnection, programme: Programme) -> None:
     conn.execute("""CREATE OR REPLACE TEMP VIEW multi_codes AS
         SELECT credit_code FROM current_apps WHERE credit_code IS NOT NULL GROUP BY 1 HAVING count(*) > 1""")
     conn.execute(USCC_MACRO)
-    refresh_phone_kinds(conn, ["applications", "city_submissions"])
+    refresh_phone_kinds(conn, list(phone_tables))
     zone = literal(programme.timezone)
     conn.execute(f"""
         CREATE OR REPLACE TEMP VIEW app_facts AS

@@ -7,6 +7,7 @@ dashboard shows now, is not published (an empty or unmounted inbox must not blan
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,7 @@ from assets.foundation.layout import Layout
 from assets.foundation.programme import Programme
 from assets.ingest.normalise import literal
 from assets.warehouse.connection import connect_read_only
-from assets.warehouse.summaries import build_summaries
+from assets.warehouse.summaries import SUMMARY_TABLES, build_summaries
 
 
 class PublishRefused(RuntimeError):
@@ -66,7 +67,15 @@ def refusal(conn: duckdb.DuckDBPyConnection, warehouse: Path, allow_shrink: bool
 
 # What readers never need: the parsed-file cache, every snapshot row (the warehouse keeps them for
 # SQL tools), and the caches of values kept across runs.
-NOT_SERVED = ("file_cache", "raw_", "platform_rows", "phone_kinds", "gx_reports")
+NOT_SERVED = (
+    "file_cache",
+    "raw_",
+    "platform_rows",
+    "phone_kinds",
+    "gx_reports",
+    "build_stamps",
+    "platform_issues",
+)
 
 
 def served_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
@@ -79,17 +88,66 @@ def served_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(n for n in names if not n.startswith(NOT_SERVED))
 
 
+PUBLISHED_STAMPS = "_published_stamps"  # in the serving copy: what each kept table was built from
+
+
+def already_published(conn: duckdb.DuckDBPyConnection, target: Path) -> set[str]:
+    """Tables the serving copy already holds as this run built them (same build stamp): copying the
+    serving copy is then cheaper than copying them again."""
+    if not target.exists():
+        return set()
+    stamps = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND table_name = 'build_stamps'"
+    ).fetchall()[0][0]
+    if not stamps:
+        return set()
+    try:
+        with connect_read_only(target) as served:
+            published = dict(served.execute(f"SELECT * FROM {PUBLISHED_STAMPS}").fetchall())
+    except duckdb.Error:  # an older or damaged copy: publish everything
+        return set()
+    current = dict(conn.execute("SELECT table_name, stamp FROM build_stamps").fetchall())
+    return {t for t, stamp in current.items() if published.get(t) == stamp}
+
+
 def publish(conn: duckdb.DuckDBPyConnection, warehouse: Path, programme: Programme) -> Path:
     """Write the tables readers use, and the pages' small aggregates, into a new file beside the
-    serving path, then rename it into place: readers see the old copy or the new one, never half."""
+    serving path, then rename it into place: readers see the old copy or the new one, never half.
+    Tables the serving copy already holds as built (a large `applications` a re-check did not
+    change) are kept by starting from a copy of it."""
     target = serving_path(warehouse)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
+    tables = served_tables(conn)
+    kept = already_published(conn, target) & set(tables)
+    if kept:
+        shutil.copyfile(target, staging)
     conn.execute(f"ATTACH {literal(str(staging))} AS staging")
     try:
-        for table in served_tables(conn):
-            conn.execute(f'CREATE TABLE staging."{table}" AS SELECT * FROM "{table}"')
+        present = {
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'staging'"
+            ).fetchall()
+        }
+        for table in sorted(present - set(tables) - {PUBLISHED_STAMPS, *SUMMARY_TABLES}):
+            conn.execute(f'DROP TABLE staging."{table}"')
+        for table in tables:
+            if table not in kept:
+                conn.execute(
+                    f'CREATE OR REPLACE TABLE staging."{table}" AS SELECT * FROM "{table}"'
+                )
         build_summaries(conn, programme, into="staging")
+        conn.execute(
+            f"CREATE OR REPLACE TABLE staging.{PUBLISHED_STAMPS} (table_name VARCHAR, stamp VARCHAR)"
+        )
+        if "build_stamps" in {r[0] for r in conn.execute("SHOW TABLES").fetchall()}:
+            conn.execute(
+                f"INSERT INTO staging.{PUBLISHED_STAMPS} SELECT * FROM build_stamps "
+                "WHERE table_name IN (SELECT unnest(?::VARCHAR[]))",
+                [tables],
+            )
     finally:
         conn.execute("DETACH staging")
     os.replace(staging, target)

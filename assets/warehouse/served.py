@@ -40,6 +40,19 @@ class Filters:
 NO_FILTERS = Filters()
 
 
+def matching(text: str | None, columns: tuple[str, ...], alias: str) -> tuple[str, list]:
+    """(SQL condition, parameters): any of the columns contains the text (plain text, any case)."""
+    if not text or not text.strip():
+        return "TRUE", []
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    parts = [f"coalesce(CAST({alias}.{c} AS VARCHAR), '') ILIKE ? ESCAPE '\\'" for c in columns]
+    return "(" + " OR ".join(parts) + ")", [f"%{escaped}%"] * len(columns)
+
+
+def limited(limit: int | None) -> str:
+    return f" LIMIT {int(limit)}" if limit is not None else ""
+
+
 def where(
     scope: Scope, filters: Filters, alias: str = "a", columns: tuple[str, ...] = FILTER_COLUMNS
 ):
@@ -217,36 +230,76 @@ class Served:
         )
 
     def city_table_arrivals(self, scope: Scope) -> pd.DataFrame:
-        """For each reporting unit: its city table files, when they arrived, how many rows, any unreadable."""
+        """For each reporting unit: the table the rules read (a submitted version, else the files
+        put in the inbox), when it arrived, its rows, the version and who submitted it, and the
+        open problems of that table (its rows' and the applications it lacks)."""
         p = self.programme
         units = [scope.unit] if scope.unit else p.units
-        files = (
-            self.select(scope, "SELECT * FROM inbox_files WHERE folder = 'cities'")
-            if self.has("inbox_files")
-            else pd.DataFrame()
-        )
-        rows = []
-        for unit in units:
-            mine = (
-                files[
-                    files["city"].fillna("").str.split("、").map(lambda cities, u=unit: u in cities)
-                ]
-                if len(files)
-                else files
-            )
-            read = mine[mine["status"] == "read"] if len(mine) else mine
-            arrived = read["modified_at"].max() if len(read) else None
-            rows.append(
+        empty = {"unit": units, "files": "", "arrived_at": None, "rows": 0}
+        if not self.has("inbox_files"):
+            return pd.DataFrame(empty)
+        versions = self.has("city_table_versions")
+        issues = self.has("dq_issues")
+        frame = self.select(
+            scope,
+            f"""
+            WITH units AS (SELECT unnest(?::VARCHAR[]) AS unit),
+            files AS (
+                SELECT u.unit, f.source_file, f.modified_at, f.rows
+                FROM units u JOIN inbox_files f
+                  ON f.folder = 'cities' AND f.status = 'read'
+                 AND list_contains(string_split(coalesce(f.city, ''), '、'), u.unit)
+            ),
+            chosen AS (
                 {
-                    "unit": unit,
-                    "files": "、".join(read["source_file"]) if len(read) else "",
-                    "arrived_at": None
-                    if arrived is None or pd.isna(arrived)
-                    else pd.Timestamp(arrived).tz_convert(p.timezone),
-                    "rows": int(read["rows"].sum()) if len(read) else 0,
-                }
+                "SELECT * FROM city_table_versions WHERE active"
+                if versions
+                else "SELECT NULL::VARCHAR AS unit, NULL::INTEGER AS version, NULL::VARCHAR AS file, "
+                "NULL::VARCHAR AS submitted_by, NULL::TIMESTAMPTZ AS submitted_at, "
+                "NULL::BOOLEAN AS late WHERE FALSE"
+            }
+            ),
+            problems AS (
+                {
+                "SELECT i.city AS unit, i.source_file, i.rule FROM dq_issues i WHERE i.status = 'open'"
+                if issues
+                else "SELECT NULL AS unit, NULL AS source_file, NULL AS rule WHERE FALSE"
+            }
             )
-        return pd.DataFrame(rows)
+            SELECT u.unit,
+                   coalesce(string_agg(DISTINCT f.source_file, '、' ORDER BY f.source_file), '') AS files,
+                   coalesce(any_value(c.submitted_at), max(f.modified_at)) AS arrived_at,
+                   coalesce(sum(f.rows), 0)::BIGINT AS rows,
+                   any_value(c.version) AS version,
+                   any_value(c.submitted_by) AS submitted_by,
+                   any_value(c.late) AS late,
+                   (SELECT count(*) FROM problems x
+                     WHERE x.unit = u.unit AND (x.rule = 'missing_in_city_table'
+                        OR x.source_file IN (SELECT source_file FROM files WHERE unit = u.unit)))
+                     AS open_problems
+            FROM units u LEFT JOIN files f USING (unit) LEFT JOIN chosen c USING (unit)
+            GROUP BY u.unit
+            ORDER BY list_position(?::VARCHAR[], u.unit)""",
+            [units, units],
+        )
+        frame["arrived_at"] = frame["arrived_at"].map(
+            lambda t: None if t is None or pd.isna(t) else pd.Timestamp(t).tz_convert(p.timezone)
+        )
+        return frame
+
+    def table_versions(self, scope: Scope) -> pd.DataFrame:
+        """Every submitted version of the city tables the scope may see, newest first."""
+        self.require_records(scope)
+        if not self.has("city_table_versions"):
+            return pd.DataFrame(
+                columns=["unit", "version", "submitted_at", "submitted_by", "late", "active"]
+            )
+        return self.select(
+            scope,
+            "SELECT unit, version, original_name, submitted_at, submitted_by, late, active, file "
+            "FROM city_table_versions WHERE ? IS NULL OR unit = ? ORDER BY unit, version DESC",
+            [scope.unit, scope.unit],
+        )
 
     def unreadable_city_files(self, scope: Scope) -> pd.DataFrame:
         """City-table files not read, and why; a city bureau sees only those read as its own unit's."""
@@ -254,7 +307,8 @@ class Served:
             return pd.DataFrame(columns=["source_file", "reason"])
         return self.select(
             scope,
-            "SELECT source_file, reason FROM inbox_files WHERE folder = 'cities' AND status <> 'read' "
+            "SELECT source_file, reason FROM inbox_files WHERE folder = 'cities' "
+            "AND status NOT IN ('read', 'superseded') "
             "AND (? IS NULL OR list_contains(string_split(coalesce(city, ''), '、'), ?)) ORDER BY 1",
             [scope.unit, scope.unit],
         )
@@ -263,7 +317,7 @@ class Served:
         self, scope: Scope, filters: Filters, waiting_at: str, limit: int = 10
     ) -> pd.DataFrame:
         """Applications waiting longest at a stage (`submitted`: county's turn; `county_verified`: city's)."""
-        if not self.has("applications", "stage_history", "inbox_files"):
+        if not self.has("application_facts"):
             return pd.DataFrame()
         condition, params = where(
             scope, filters, columns=("city", "cluster", "direction", "application_type")
@@ -272,39 +326,41 @@ class Served:
             scope,
             f"""
             SELECT a.application_id, a.company_name, a.city, a.county, a.application_type,
-                   coalesce(h.since, a.submitted_at) AS since,
-                   date_diff('day', coalesce(h.since, a.submitted_at), (SELECT max(snapshot_at) FROM inbox_files WHERE folder = 'platform' AND status = 'read')) AS days
-            FROM applications a
-            LEFT JOIN (SELECT application_id, stage, max(first_seen_at) AS since FROM stage_history GROUP BY 1, 2) h
-                   ON h.application_id = a.application_id AND h.stage = a.stage
+                   a.since, a.days
+            FROM application_facts a
             WHERE a.stage = ? AND {condition}
-            ORDER BY since, a.application_id LIMIT {int(limit)}""",
+            ORDER BY a.since, a.application_id LIMIT {int(limit)}""",
             [waiting_at, *params],
         )
 
     def cluster_summary(self, scope: Scope, filters: Filters) -> pd.DataFrame:
         """Per cluster: applications by type, pool members already known there, new pool members this round."""
-        if not self.has("applications", "clusters"):
+        if not self.has("application_facts"):
             return pd.DataFrame()
         condition, params = where(scope, filters)
         confirmed = ", ".join(f"'{s}'" for s in city_passed(self.programme, "pool_entry"))
+        pool = (  # every application in view: one marked row per pool company and cluster
+            "count(*) FILTER (WHERE first_pool_row)"
+            if not scope.unit and not filters.active()
+            else "count(DISTINCT credit_code) FILTER (WHERE in_pool)"
+        )
         return self.select(
             scope,
             f"""
-            WITH apps AS (SELECT * FROM applications a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition})
             SELECT coalesce(cluster, '(空或无效)') AS cluster, any_value(city) AS city, count(*) AS applications,
                    count(*) FILTER (WHERE application_type = 'pool_entry') AS pool_entry,
                    count(*) FILTER (WHERE application_type = 'certification') AS certification,
                    count(*) FILTER (WHERE application_type = 'info_update') AS info_update,
-                   count(DISTINCT credit_code) FILTER (WHERE credit_code IN (SELECT credit_code FROM pool_members)) AS pool_members,
+                   {pool} AS pool_members,
                    count(*) FILTER (WHERE application_type = 'pool_entry' AND stage IN ({confirmed})) AS newly_confirmed
-            FROM apps GROUP BY 1 ORDER BY applications DESC, cluster""",
+            FROM application_facts a WHERE {condition}
+            GROUP BY 1 ORDER BY applications DESC, cluster""",
             params,
         )
 
     def idle_clusters(self, scope: Scope, filters: Filters) -> pd.DataFrame:
         """Clusters of the list with no submitted application in scope."""
-        if not self.has("applications", "clusters"):
+        if not self.has("application_facts", "clusters"):
             return pd.DataFrame()
         condition, params = where(scope, filters)
         unit = "AND c.city = ?" if scope.unit else ""
@@ -314,49 +370,114 @@ class Served:
             scope,
             f"""
             SELECT c.cluster, c.county, c.city FROM clusters c
-            WHERE c.cluster NOT IN (SELECT cluster FROM applications a
-                                    WHERE a.cluster IS NOT NULL AND a.stage IS DISTINCT FROM 'draft' AND {condition})
+            WHERE c.cluster NOT IN (SELECT cluster FROM application_facts a
+                                    WHERE a.cluster IS NOT NULL AND {condition})
             {unit} {city_filter} ORDER BY c.city, c.cluster""",
             [*params, *([scope.unit] if scope.unit else []), *cities],
         )
 
-    def recommended_companies(self, scope: Scope, filters: Filters) -> pd.DataFrame:
-        """Certifications the cities recommended, by cluster: company names only, never contact data."""
-        if not self.has("applications"):
-            return pd.DataFrame()
+    def _recommended(self, scope: Scope, filters: Filters, search: str | None):
         condition, params = where(scope, filters)
+        found, more = matching(search, ("company_name", "cluster"), "a")
         stages = ", ".join(f"'{s}'" for s in city_passed(self.programme, "certification"))
+        sql = (
+            f"FROM application_facts a WHERE a.application_type = 'certification' "
+            f"AND a.stage IN ({stages}) AND {condition} AND {found}"
+        )
+        return sql, [*params, *more]
+
+    def recommended_companies(
+        self,
+        scope: Scope,
+        filters: Filters,
+        search: str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Certifications the cities recommended, by cluster: company names only, never contact data
+        (those whose name or cluster holds `search`; the first `limit`)."""
+        if not self.has("application_facts"):
+            return pd.DataFrame()
+        sql, params = self._recommended(scope, filters, search)
         return self.select(
             scope,
-            f"""SELECT a.cluster, a.company_name, a.city, a.direction, a.stage FROM applications a
-                         WHERE a.application_type = 'certification' AND a.stage IN ({stages}) AND {condition}
-                         ORDER BY a.cluster, a.company_name""",
+            f"SELECT a.cluster, a.company_name, a.city, a.direction, a.stage {sql} "
+            f"ORDER BY a.cluster, a.company_name{limited(limit)}",
             params,
         )
 
-    def shortlist(self, scope: Scope, filters: Filters) -> pd.DataFrame:
-        if not self.has("shortlist"):
-            return pd.DataFrame()
+    def recommended_count(self, scope: Scope, filters: Filters, search: str | None = None) -> int:
+        if not self.has("application_facts"):
+            return 0
+        sql, params = self._recommended(scope, filters, search)
+        return int(self._query(f"SELECT count(*) AS n {sql}", params)["n"].iloc[0])
+
+    def _shortlisted(
+        self, scope: Scope, filters: Filters, search: str | None, direction: str | None
+    ):
         condition, params = where(
             scope, filters, alias="s", columns=("city", "cluster", "direction")
         )
+        found, more = matching(search, ("application_id", "company_name", "credit_code"), "s")
+        chosen = "s.direction = ?" if direction else "TRUE"
+        return (
+            f"FROM shortlist s WHERE {condition} AND {found} AND {chosen}",
+            [*params, *more, *([direction] if direction else [])],
+        )
+
+    def shortlist(
+        self,
+        scope: Scope,
+        filters: Filters,
+        search: str | None = None,
+        limit: int | None = None,
+        direction: str | None = None,
+    ) -> pd.DataFrame:
+        """The ranked shortlist in scope (of one direction; those matching `search`; the first
+        `limit` by rank)."""
+        if not self.has("shortlist"):
+            return pd.DataFrame()
+        sql, params = self._shortlisted(scope, filters, search, direction)
         return self.select(
             scope,
-            f"SELECT * FROM shortlist s WHERE {condition} ORDER BY s.direction, s.rank_in_direction",
+            f"SELECT * {sql} ORDER BY s.direction, s.rank_in_direction{limited(limit)}",
             params,
         )
 
-    def exclusions(self, scope: Scope, filters: Filters) -> pd.DataFrame:
-        if not self.has("shortlist_exclusions"):
-            return pd.DataFrame()
+    def shortlist_counts(
+        self, scope: Scope, filters: Filters, search: str | None = None
+    ) -> pd.DataFrame:
+        """How many are on the shortlist per direction (in scope, matching `search`)."""
+        if not self.has("shortlist"):
+            return pd.DataFrame(columns=["direction", "rows"])
+        sql, params = self._shortlisted(scope, filters, search, None)
+        return self._query(
+            f"SELECT s.direction, count(*) AS rows {sql} GROUP BY 1 ORDER BY 1", params
+        )
+
+    def _excluded(self, scope: Scope, filters: Filters, search: str | None):
         condition, params = where(
             scope, filters, alias="x", columns=("city", "cluster", "direction", "stage")
         )
-        return self.select(
-            scope,
-            f"SELECT * FROM shortlist_exclusions x WHERE {condition} ORDER BY application_id",
-            params,
-        )
+        found, more = matching(search, ("application_id", "company_name", "reason_text"), "x")
+        return f"FROM shortlist_exclusions x WHERE {condition} AND {found}", [*params, *more]
+
+    def exclusions(
+        self,
+        scope: Scope,
+        filters: Filters,
+        search: str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        if not self.has("shortlist_exclusions"):
+            return pd.DataFrame()
+        sql, params = self._excluded(scope, filters, search)
+        return self.select(scope, f"SELECT * {sql} ORDER BY application_id{limited(limit)}", params)
+
+    def exclusions_count(self, scope: Scope, filters: Filters, search: str | None = None) -> int:
+        if not self.has("shortlist_exclusions"):
+            return 0
+        sql, params = self._excluded(scope, filters, search)
+        return int(self._query(f"SELECT count(*) AS n {sql}", params)["n"].iloc[0])
 
     def issues(self, scope: Scope, filters: Filters, status: str | None = "open") -> pd.DataFrame:
         """Issues in scope; filters on cluster, direction, type or stage keep only platform issues that match."""

@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.common import chart_safe, number, page
+from dashboard.common import SHOWN_ROWS, chart_safe, count_caption, number, page, search_box
 
 programme = data.programme()
 labels = data.labels()
@@ -77,10 +77,13 @@ st.subheader("各集群申报类型")
 stacked_by_cluster("application_type", "申报类型", 340, "cluster_type")
 
 st.subheader("市级推荐认定的企业")
-companies = data.served().recommended_companies(scope, filters)
-if companies.empty:
-    st.info("暂无市级推荐认定的企业。")
+search = search_box("recommended", "企业名称或集群")
+companies = data.served().recommended_companies(scope, filters, search=search, limit=SHOWN_ROWS)
+total = data.served().recommended_count(scope, filters, search)
+if not total:
+    st.info("暂无市级推荐认定的企业。" if not search else "没有符合搜索的企业。")
 else:
+    count_caption(total, len(companies), "家")
     st.dataframe(labels.frame(companies), hide_index=True, key="recommended")
 
 st.subheader("无申报的集群")

@@ -152,10 +152,20 @@ arrivals["收到时间"] = arrivals["arrived_at"].map(
 )
 received = int((arrivals["状态"].isin(["已收到", "逾期提交"])).sum())
 st.metric("已收到", f"{received} / {len(arrivals)}")
+arrivals["版本"] = arrivals["version"].map(
+    lambda v: "" if v is None or pd.isna(v) else f"第{int(v)}版（网上报送）"
+)
+arrivals["未解决问题"] = arrivals["open_problems"].map(lambda n: "无" if not n else f"{int(n)} 项")
+shown_columns = ["报送单位", "状态", "收到时间", "版本", "报送人", "申报行数", "未解决问题", "文件"]
 st.dataframe(
-    arrivals.rename(columns={"unit": "报送单位", "files": "文件", "rows": "申报行数"})[
-        ["报送单位", "状态", "收到时间", "申报行数", "文件"]
-    ],
+    arrivals.rename(
+        columns={
+            "unit": "报送单位",
+            "files": "文件",
+            "rows": "申报行数",
+            "submitted_by": "报送人",
+        }
+    ).reindex(columns=[c for c in shown_columns if c != "报送人" or scope.contacts]),
     hide_index=True,
     key="arrivals",
 )

@@ -8,7 +8,7 @@ from assets.exports.shortlist import write_shortlist
 from assets.warehouse.connection import connect_read_only
 from dashboard import data
 from dashboard.actions import download
-from dashboard.common import number, page, searched
+from dashboard.common import SHOWN_ROWS, count_caption, number, page, search_box
 
 programme = data.programme()
 labels = data.labels()
@@ -20,12 +20,13 @@ if head is None:
     st.stop()
 scope, filters = head
 
-ranked = data.served().shortlist(scope, filters)
-excluded = data.served().exclusions(scope, filters)
+per_direction = data.served().shortlist_counts(scope, filters)
+excluded_total = data.served().exclusions_count(scope, filters)
+listed = dict(zip(per_direction["direction"], per_direction["rows"], strict=True))
 columns = st.columns(3)
-columns[0].metric("列入名单", number(len(ranked)))
-columns[1].metric("未列入的认定申报", number(len(excluded)))
-columns[2].metric("涉及方向", number(ranked["direction"].nunique() if len(ranked) else 0))
+columns[0].metric("列入名单", number(sum(listed.values())))
+columns[1].metric("未列入的认定申报", number(excluded_total))
+columns[2].metric("涉及方向", number(len(listed)))
 weights = "，".join(f"{name} {weight:g}" for name, weight in programme.shortlist_weights.items())
 st.caption(
     f"综合得分 = 各项（研发强度、营收年均增长率、利润、税金）在本方向内按最小-最大归一后的加权和 × 100；权重：{weights}。"
@@ -68,38 +69,47 @@ FORMATS = {
     },
 }
 
-if ranked.empty:
+if not listed:
     st.info("名单为空：尚无市级推荐、且无未解决错误和佐证缺失的认定申报。")
 else:
-    directions = [d for d in programme.directions if d in set(ranked["direction"])]
+    search = search_box("shortlist", "申报编号、企业名称或统一社会信用代码")
+    found = dict(
+        data.served().shortlist_counts(scope, filters, search).set_index("direction")["rows"]
+    )
+    directions = [d for d in programme.directions if d in listed]
     for tab, direction in zip(
         st.tabs([programme.directions[d] for d in directions]), directions, strict=True
     ):
         with tab:
-            rows = ranked[ranked["direction"] == direction][SHOWN]
-            st.dataframe(
-                labels.frame(rows),
-                hide_index=True,
-                column_config=FORMATS,
-                key=f"shortlist_{direction}",
+            rows = data.served().shortlist(
+                scope, filters, search=search, limit=SHOWN_ROWS, direction=direction
             )
+            count_caption(int(found.get(direction, 0)), len(rows), "家（按排名）")
+            if len(rows):
+                st.dataframe(
+                    labels.frame(rows[SHOWN]),
+                    hide_index=True,
+                    column_config=FORMATS,
+                    key=f"shortlist_{direction}",
+                )
 
 st.subheader("未列入名单的认定申报")
-if excluded.empty:
+if not excluded_total:
     st.success("所有认定申报均已列入名单。")
 else:
-    excluded = searched(
-        excluded, "exclusions", ["application_id", "company_name", "reason_text"], "项"
-    )
-    st.dataframe(
-        labels.frame(
-            excluded[
-                ["application_id", "company_name", "city", "direction", "stage", "reason_text"]
-            ]
-        ),
-        hide_index=True,
-        key="exclusions",
-    )
+    search = search_box("exclusions", "申报编号、企业名称或原因")
+    excluded = data.served().exclusions(scope, filters, search=search, limit=SHOWN_ROWS)
+    count_caption(data.served().exclusions_count(scope, filters, search), len(excluded), "项")
+    if len(excluded):
+        st.dataframe(
+            labels.frame(
+                excluded[
+                    ["application_id", "company_name", "city", "direction", "stage", "reason_text"]
+                ]
+            ),
+            hide_index=True,
+            key="exclusions",
+        )
 
 database = data.database_file()
 if database is not None and data.served().has("shortlist"):

@@ -1,4 +1,4 @@
-"""The `lingpao` command line: run, dashboard, sample (and later exports and corrections)."""
+"""The `lingpao` command line: run, dashboard, exports, the city desk, corrections, users, sample."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from assets.foundation.programme import PROJECT_ROOT
+from pipelines.cli import citydesk as cli_citydesk
 from pipelines.cli import corrections as cli_corrections
 from pipelines.cli import export as cli_export
 from pipelines.cli import users as cli_users
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.set_defaults(handler=command_dashboard)
 
     cli_export.add_parser(commands)
+    cli_citydesk.add_parser(commands)
     cli_corrections.add_parser(commands)
     cli_users.add_parser(commands)
 

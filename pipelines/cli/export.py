@@ -17,15 +17,20 @@ from pipelines.cli.common import (
 def add_parser(commands) -> None:
     export = commands.add_parser(
         "export",
-        help="write a workbook: summary (附件2), shortlist, or feedback for the cities",
+        help="write a workbook: summary (附件2), shortlist, feedback, or a unit's city-template",
         description="summary: the province summary in the 附件2 layout (what the cities passed on, grouped "
         "by unit). shortlist: the expert shortlist (one sheet per direction, no contact data). feedback: "
-        "a unit's records with open issues, failing cells highlighted, to send back for correction.",
+        "a unit's records with open issues, failing cells highlighted, to send back for correction. "
+        "city-template: a unit's 附件2 pre-filled from the platform (what the city passed on), with "
+        "drop-down lists for type and direction, to check and submit.",
     )
-    export.add_argument("what", choices=["summary", "shortlist", "feedback"])
+    export.add_argument("what", choices=["summary", "shortlist", "feedback", "city-template"])
     export.add_argument("--out", help="the .xlsx file to write")
     export.add_argument(
-        "--city", help="only this reporting unit (e.g. 石家庄); for feedback, the unit"
+        "--city",
+        "--unit",
+        dest="city",
+        help="only this reporting unit (e.g. 石家庄); for feedback and city-template, the unit",
     )
     export.add_argument(
         "--all", action="store_true", help="feedback: one workbook for each of the 14 units"
@@ -36,6 +41,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from assets.citydesk.template import write_city_template
     from assets.exports.feedback import write_feedback
     from assets.exports.shortlist import write_shortlist
     from assets.exports.summary import write_summary
@@ -60,6 +66,14 @@ def run(args: argparse.Namespace) -> int:
             for name, out in targets:
                 write_feedback(conn, programme, name, out)
                 print(f"written {out}")
+        return 0
+    if args.what == "city-template":
+        if not unit:
+            raise CommandError("export city-template 需要 --unit 单位")
+        out = xlsx_path(args.out)
+        with open_served(args.warehouse) as conn:
+            write_city_template(conn, programme, unit, out)
+        print(f"written {out}")
         return 0
     out = xlsx_path(args.out)
     writer = {"summary": write_summary, "shortlist": write_shortlist}[args.what]

@@ -15,6 +15,7 @@ RULES = [
         "sql",
         "application_id",
         source="platform",
+        reads_city_tables=True,
         sql="""
         SELECT a.record_key, a.credit_code, a.city, a.source_file, a.source_sheet, a.source_row, 'application_id' AS field, a.application_id AS value,
                CASE WHEN a.city NOT IN (SELECT city FROM city_submissions WHERE city IS NOT NULL)

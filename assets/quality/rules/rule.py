@@ -25,6 +25,7 @@ class Rule:
     source: str | None = None  # sql rules: platform | city_table
     contract: bool = True
     applies_unless: str | None = None  # not reported on a record that already fails this rule
+    reads_city_tables: bool = False  # a platform rule whose result depends on the city tables
 
 
 def text(value: object) -> str:
