@@ -18,9 +18,10 @@ def served(sample_run):
     conn = duckdb.connect(
         str(Layout.resolve(warehouse=sample_run["warehouse"]).serving), read_only=True
     )
-    run = lambda sql, params: (
-        conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
-    )  # noqa: E731
+
+    def run(sql: str, params: tuple) -> pd.DataFrame:
+        return conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
+
     yield Served(run, load_programme(2023)), conn
     conn.close()
 
