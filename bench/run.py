@@ -118,7 +118,7 @@ summary = run_pipeline(sys.argv[1], sys.argv[2], full=sys.argv[3] == "full")
     + PEAK
     + """print(json.dumps({"seconds": time.perf_counter() - imported, "wall": time.perf_counter() - start,
                   "published": summary.seconds.get("published"), "success": summary.success,
-                  "peak_mb": peak, "cache": summary.cache}))
+                  "peak_mb": peak, "cache": summary.cache, "steps": summary.steps}))
 """
 )
 

@@ -59,6 +59,7 @@ class WarehouseResource(DuckDBResource):
         closes only on success, which would leave the file locked for the rest of the process)."""
         with self.get_connection() as conn:
             try:
+                conn.execute("SET enable_progress_bar = false")  # long queries print none
                 yield conn
             finally:
                 conn.close()

@@ -50,6 +50,7 @@ class RunSummary:
     corrections: dict[str, int] = field(default_factory=dict)  # applied / superseded
     cache: dict[str, int] = field(default_factory=dict)  # files read now / reused from the cache
     seconds: dict[str, float] = field(default_factory=dict)  # until published / with the report
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per Dagster step, slowest first
 
     def lines(self) -> list[str]:
         out = [
@@ -93,6 +94,11 @@ class RunSummary:
             out.append(
                 f"用时 time: 发布 published {self.seconds['published']:.1f} s，"
                 f"含数据质量报告 with the report {self.seconds['total']:.1f} s"
+            )
+        if self.steps:
+            slowest = list(self.steps.items())[:3]
+            out.append(
+                "最慢的步骤 slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest)
             )
         return out
 
@@ -202,11 +208,10 @@ def run_pipeline(
         failure = None if result.success else failure_text(result)
         summary = summarise(target, result.success, failure)
     summary.notices += [notice] if notice else []
-    published = [
-        step.end_time
-        for step in instance.get_run_step_stats(result.run_id)
-        if step.step_key == "serving_warehouse" and step.end_time
-    ]
+    stats = instance.get_run_step_stats(result.run_id)
+    published = [s.end_time for s in stats if s.step_key == "serving_warehouse" and s.end_time]
+    timed = [(s.step_key, s.end_time - s.start_time) for s in stats if s.start_time and s.end_time]
+    summary.steps = dict(sorted(timed, key=lambda step: -step[1]))
     if result.success and published:
         summary.seconds = {"published": published[0] - started, "total": finished - started}
     for materialization in result.asset_materializations_for_node("inbox"):

@@ -112,6 +112,13 @@ def test_serving_copy_is_published(sample_run):
     )
 
 
+def test_summary_times_every_step_slowest_first(sample_run):
+    steps = sample_run["summary"].steps
+    assert {"inbox", "platform_rows", "dq_issues", "serving_warehouse", "data_docs"} <= set(steps)
+    assert list(steps.values()) == sorted(steps.values(), reverse=True)
+    assert all(0 <= seconds < sample_run["summary"].seconds["total"] for seconds in steps.values())
+
+
 def test_cli_run_prints_summary_and_exits_zero(sample_run, tmp_path):
     env = dict(
         os.environ,
@@ -128,6 +135,7 @@ def test_cli_run_prints_summary_and_exits_zero(sample_run, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "applications" in done.stdout and "file_unreadable" in done.stdout
+    assert "最慢的步骤 slowest steps: " in done.stdout
     assert (tmp_path / "cli.duckdb").exists()
     contacts = query(
         tmp_path / "cli.duckdb",
