@@ -10,7 +10,7 @@ import duckdb
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from assets.exports.summary import passed_on
+from assets.exports.summary import city_table_cells, passed_on
 from assets.exports.workbook import Sheet, new_workbook, save
 from assets.foundation.programme import Programme
 
@@ -86,19 +86,7 @@ def write_city_template(
         ],
     )
     for seq, row in enumerate(frame.itertuples(), start=1):
-        sheet.row(
-            [
-                seq,
-                row.company_name,
-                row.credit_code,
-                row.industry,
-                types.get(row.application_type),
-                programme.directions.get(row.direction, row.direction_raw),
-                row.qualification,
-                row.contact_name,
-                row.contact_phone,
-            ]
-        )
+        sheet.row(city_table_cells(seq, row, programme))
     sheet.finish()
     columns = list(mapping)
     first, last = sheet.header_row + 1, sheet.header_row + len(frame) + SPARE_ROWS

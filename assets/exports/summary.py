@@ -32,6 +32,21 @@ def passed_on(
     return frame
 
 
+def city_table_cells(seq: int, row, programme: Programme) -> list:
+    """One row of the 附件2 layout from an application (a row of `passed_on`): labels, not ids."""
+    return [
+        seq,
+        row.company_name,
+        row.credit_code,
+        row.industry,
+        programme.types.get(row.application_type, {}).get("label"),
+        programme.directions.get(row.direction, row.direction_raw),
+        row.qualification,
+        row.contact_name,
+        row.contact_phone,
+    ]
+
+
 def write_summary(
     conn: duckdb.DuckDBPyConnection,
     programme: Programme,
@@ -53,25 +68,12 @@ def write_summary(
             f"{programme.year}年度，共{len(frame)}项（入库培育、信息更新为市级已确认入库及以后，认定为市级已推荐及以后）"
         ],
     )
-    types = {k: v["label"] for k, v in programme.types.items()}
     for city, rows in frame.groupby("city", sort=False, dropna=False):
         name = city if isinstance(city, str) else "(所属市不明)"
         sheet.section(
             f"{name}{'' if name in ('雄安新区', '(所属市不明)') else '市'}（{len(rows)}项）"
         )
         for seq, row in enumerate(rows.itertuples(), start=1):
-            sheet.row(
-                [
-                    seq,
-                    row.company_name,
-                    row.credit_code,
-                    row.industry,
-                    types.get(row.application_type),
-                    programme.directions.get(row.direction, row.direction_raw),
-                    row.qualification,
-                    row.contact_name,
-                    row.contact_phone,
-                ]
-            )
+            sheet.row(city_table_cells(seq, row, programme))
     sheet.finish()
     return save(workbook, out)
