@@ -311,3 +311,27 @@ def test_upload_page_as_a_city_bureau(desk, tmp_path, monkeypatch):
             "SELECT version FROM city_table_versions WHERE unit = ? AND active", [UNIT]
         ).fetchall()
     assert active == [(3,)], "the re-check read the submitted version"
+
+
+def test_progress_shows_each_units_version_submitter_and_open_problems(desk, monkeypatch):
+    """总览's table of city tables, after the rollback: the unit's active version (1), who sent it,
+    and its open problems; a unit that only e-mailed its table shows it came through the inbox."""
+    monkeypatch.setenv("LINGPAO_WAREHOUSE", str(desk["warehouse"]))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(f for f in shown(at)[1] if "版本" in f.columns).set_index("报送单位")
+    row = table.loc[UNIT]
+    assert row["版本"] == "第1版（网上报送）"
+    assert "保定局" in row["报送人"]
+    assert row["收到时间"]
+    with duckdb.connect(str(desk["served"]), read_only=True) as conn:
+        (open_problems,) = conn.execute(
+            "SELECT count(*) FROM dq_issues WHERE status = 'open' AND city = ? "
+            "AND (rule = 'missing_in_city_table' OR source_file = ?)",
+            [UNIT, desk["first"]],
+        ).fetchone()
+    assert row["未解决问题"] == (f"{open_problems} 项" if open_problems else "无")
+    emailed = table[table["文件"].str.startswith("cities/")]
+    assert len(emailed) and set(emailed["版本"]) == {"收件箱文件"}
+    assert set(emailed["报送人"]) == {""}

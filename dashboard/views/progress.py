@@ -152,10 +152,17 @@ arrivals["收到时间"] = arrivals["arrived_at"].map(
 )
 received = int((arrivals["状态"].isin(["已收到", "逾期提交"])).sum())
 st.metric("已收到", f"{received} / {len(arrivals)}")
-arrivals["版本"] = arrivals["version"].map(
-    lambda v: "" if v is None or pd.isna(v) else f"第{int(v)}版（网上报送）"
-)
-arrivals["未解决问题"] = arrivals["open_problems"].map(lambda n: "无" if not n else f"{int(n)} 项")
+present = arrivals["files"].fillna("").astype(str) != ""
+submitted = arrivals["version"].notna()
+arrivals["版本"] = [
+    f"第{int(v)}版（网上报送）" if online else ("收件箱文件" if there else "")
+    for v, online, there in zip(arrivals["version"], submitted, present, strict=True)
+]
+arrivals["submitted_by"] = arrivals["submitted_by"].astype("string").fillna("")
+arrivals["未解决问题"] = [
+    f"{int(n)} 项" if n and not pd.isna(n) else ("无" if online or there else "")
+    for n, online, there in zip(arrivals["open_problems"], submitted, present, strict=True)
+]
 shown_columns = ["报送单位", "状态", "收到时间", "版本", "报送人", "申报行数", "未解决问题", "文件"]
 st.dataframe(
     arrivals.rename(
