@@ -158,7 +158,8 @@ arrivals["版本"] = [
     f"第{int(v)}版（网上报送）" if online else ("收件箱文件" if there else "")
     for v, online, there in zip(arrivals["version"], submitted, present, strict=True)
 ]
-arrivals["submitted_by"] = arrivals["submitted_by"].astype("string").fillna("")
+if "submitted_by" in arrivals:  # a personal column: absent for viewers without contact access
+    arrivals["submitted_by"] = arrivals["submitted_by"].astype("string").fillna("")
 arrivals["未解决问题"] = [
     f"{int(n)} 项" if n and not pd.isna(n) else ("无" if online or there else "")
     for n, online, there in zip(arrivals["open_problems"], submitted, present, strict=True)
