@@ -74,6 +74,7 @@ st.subheader("② 上传并检查")
 upload = st.file_uploader(
     f"选择汇总表文件（{'、'.join(s.lstrip('.') for s in SUFFIXES)}，不超过 {MAX_BYTES // 2**20} MB）",
     type=[s.lstrip(".") for s in SUFFIXES],
+    max_upload_size=MAX_BYTES // 2**20,  # MB; larger uploads never reach the check
     key="d_upload",
 )
 if upload is not None:
