@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +14,31 @@ from assets.sample.generator import CITY_HEADERS, PLATFORM_HEADERS
 from pipelines.run import RunSummary, run_pipeline
 
 __all__ = ["CITY_HEADERS", "PLATFORM_HEADERS", "platform_record", "run"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def lingpao_cli(
+    *args: object, env: dict | None = None, input: str | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
+    """The real `lingpao` command in its own process, as a person runs it: exit code and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        input=input,
+    )
+
+
+def copy_warehouse(sample_run: dict, folder: Path) -> Path:
+    """A private copy of the sample's warehouse and serving copy, for a test that writes; the
+    warehouse's path."""
+    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
+        shutil.copy(sample_run["warehouse"].with_name(name), folder / name)
+    return folder / "warehouse.duckdb"
 
 
 def platform_record(**values: object) -> list[object]:

@@ -1,7 +1,6 @@
 """Permissions below the pages: the users file fails closed, the store and the query layer refuse."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from assets.foundation.programme import load_programme
 from assets.warehouse.connection import connect_read_only
 from pipelines.run import run_pipeline
 from tests.conftest import query
+from tests.helpers import copy_warehouse
 
 UNITS = load_programme(2023).units
 STEWARD = Viewer(id="steward@example.com", role="steward", name="管理员甲")
@@ -30,9 +30,7 @@ def city(unit: str) -> Viewer:
 
 @pytest.fixture
 def warehouse(sample_run, tmp_path) -> Path:
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
-    return tmp_path / "warehouse.duckdb"
+    return copy_warehouse(sample_run, tmp_path)
 
 
 def desk(warehouse: Path, actor: Viewer) -> Desk:

@@ -17,7 +17,7 @@ import pytest
 from assets.access.users import User, save_users
 from assets.foundation.layout import Layout
 from assets.foundation.programme import load_programme
-from tests.helpers import run, write_hostile_inbox
+from tests.helpers import copy_warehouse, run, write_hostile_inbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -237,9 +237,7 @@ def test_hostile_values_stay_text_on_every_page(hostile_warehouse, chromium):
 def test_trusted_header_sign_in_only_when_configured(sample_run, tmp_path, chromium):
     """The gateway's header signs in; without it, nothing. (That the header is ignored in the other
     modes and from other addresses is tested on `viewer_from_header` in test_signin.)"""
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
-    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse = copy_warehouse(sample_run, tmp_path)
     users = {"gw@example.com": User(id="gw@example.com", role="leadership", name="网关用户")}
     save_users(Layout.resolve(warehouse=warehouse).users, users, load_programme(2023).units)
     header = {"X-Remote-User": "gw@example.com"}

@@ -1,6 +1,5 @@
 """AppTest of the 数据治理 page: filtering, applying a suggested fix, waiving (a reason is required)."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from assets.foundation.layout import Layout
 from assets.foundation.programme import load_programme
 from pipelines.run import run_pipeline
 from tests.conftest import query
+from tests.helpers import copy_warehouse
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 UNITS = load_programme(2023).units
@@ -19,9 +19,7 @@ UNITS = load_programme(2023).units
 
 @pytest.fixture
 def warehouse(sample_run, tmp_path) -> Path:
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
-    target = tmp_path / "warehouse.duckdb"
+    target = copy_warehouse(sample_run, tmp_path)
     steward = User(id="steward@example.com", role="steward", name="管理员甲")
     save_users(Layout.resolve(warehouse=target).users, {steward.id: steward}, UNITS)
     return target

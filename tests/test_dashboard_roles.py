@@ -1,34 +1,25 @@
 """Roles: a city bureau sees its own unit only, leadership no steward pages, strangers nothing."""
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import query
+from tests.helpers import copy_warehouse, lingpao_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 
 
 def users(warehouse: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "users", *args, "--warehouse", str(warehouse)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return lingpao_cli("users", *args, "--warehouse", warehouse, timeout=120)
 
 
 @pytest.fixture
 def warehouse(sample_run, tmp_path) -> Path:
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
-    target = tmp_path / "warehouse.duckdb"
+    target = copy_warehouse(sample_run, tmp_path)
     assert (
         users(
             target,

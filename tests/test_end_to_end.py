@@ -2,14 +2,10 @@
 
 import datetime as dt
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 from pipelines.run import run_pipeline
 from tests.conftest import query
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import lingpao_cli
 
 
 def test_every_current_application_exactly_once(sample_run):
@@ -125,14 +121,7 @@ def test_cli_run_prints_summary_and_exits_zero(sample_run, tmp_path):
         LINGPAO_WAREHOUSE=str(tmp_path / "cli.duckdb"),
         LINGPAO_INBOX=str(sample_run["inbox"]),
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = lingpao_cli("run", env=env)
     assert done.returncode == 0, done.stderr
     assert "applications" in done.stdout and "file_unreadable" in done.stdout
     assert "最慢的步骤 slowest steps: " in done.stdout
@@ -145,29 +134,13 @@ def test_cli_run_prints_summary_and_exits_zero(sample_run, tmp_path):
 
 
 def test_cli_errors_are_one_line_without_traceback(tmp_path):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "run",
-            "--inbox",
-            str(tmp_path / "missing"),
-            "--warehouse",
-            str(tmp_path / "w.duckdb"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = lingpao_cli("run", "--inbox", tmp_path / "missing", "--warehouse", tmp_path / "w.duckdb")
     assert done.returncode == 2
     assert "missing" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_cli_help_describes_every_command():
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "--help"], cwd=ROOT, capture_output=True, text=True
-    )
+    done = lingpao_cli("--help")
     assert done.returncode == 0
     for command in ("run", "dashboard", "sample"):
         assert command in done.stdout

@@ -1,7 +1,6 @@
 """Exported workbooks, re-read: the 附件2 summary and the expert shortlist match the warehouse row for row."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -9,8 +8,8 @@ import pytest
 
 from assets.foundation.programme import city_passed, load_programme
 from tests.conftest import query
+from tests.helpers import lingpao_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADERS = [
     "序号",
     "企业名称",
@@ -25,24 +24,7 @@ HEADERS = [
 
 
 def export(what: str, warehouse: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "export",
-            what,
-            "--out",
-            str(out),
-            "--warehouse",
-            str(warehouse),
-            *extra,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return lingpao_cli("export", what, "--out", out, "--warehouse", warehouse, *extra, timeout=300)
 
 
 @pytest.fixture(scope="module")

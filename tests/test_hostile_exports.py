@@ -1,16 +1,12 @@
 """A hostile inbox: every workbook Lingpao writes keeps formulas, tags and links as plain text."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from tests.conftest import query
-from tests.helpers import HOSTILE, run, write_hostile_inbox
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import HOSTILE, lingpao_cli, run, write_hostile_inbox
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +20,7 @@ def hostile(tmp_path_factory) -> Path:
 
 
 def lingpao(*args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = lingpao_cli(*args, timeout=300)
     assert done.returncode == 0, done.stderr
 
 

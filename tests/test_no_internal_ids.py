@@ -1,9 +1,6 @@
 """People see labels, never internal ids: every page (text, cells, options, charts) and every workbook."""
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -15,7 +12,7 @@ from assets.foundation.layout import Layout
 from assets.foundation.programme import load_programme
 from assets.labels import FIELDS, SEVERITY, SOURCE, STATUS
 from assets.quality.rules import RULES
-from tests.helpers import shown
+from tests.helpers import copy_warehouse, lingpao_cli, shown
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMME = load_programme(2023)
@@ -48,9 +45,7 @@ def ids_in(texts: list[str]) -> set[str]:
 @pytest.fixture(scope="module")
 def warehouse(sample_run, tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("labels")
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), base / name)
-    target = base / "warehouse.duckdb"
+    target = copy_warehouse(sample_run, base)
     steward = User(id="steward@example.com", role="steward", name="管理员")
     save_users(Layout.resolve(warehouse=target).users, {steward.id: steward}, PROGRAMME.units)
     return target
@@ -78,13 +73,7 @@ def test_no_workbook_shows_an_internal_id(warehouse, tmp_path):
         ["export", "feedback", "--all", "--out-dir", str(tmp_path / "feedback")],
         ["corrections", "template", str(tmp_path / "template.xlsx")],
     ):
-        done = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", *args, *where],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = lingpao_cli(*args, *where, timeout=300)
         assert done.returncode == 0, done.stderr
     for workbook in sorted(tmp_path.rglob("*.xlsx")):
         texts = [

@@ -13,7 +13,7 @@ from assets.corrections.actions import Desk
 from assets.foundation.layout import Layout
 from assets.foundation.programme import load_programme
 from tests.conftest import query
-from tests.helpers import shown
+from tests.helpers import copy_warehouse, shown
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 BUILT = ("progress", "quality", "queue", "shortlist", "clusters", "citydesk")
@@ -45,10 +45,8 @@ DOWNLOADS = {  # page -> download keys, per role
 @pytest.fixture(scope="module")
 def warehouse(sample_run, tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("roles")
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), base / name)
+    target = copy_warehouse(sample_run, base)
     shutil.copytree(sample_run["warehouse"].parent / "gx_docs", base / "gx_docs")
-    target = base / "warehouse.duckdb"
     units = load_programme(2023).units
     save_users(Layout.resolve(warehouse=target).users, {u.id: u for u in USERS.values()}, units)
     return target

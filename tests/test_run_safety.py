@@ -1,9 +1,6 @@
 """Nothing is lost: an empty or shrunken inbox does not blank the dashboard, damaged files are named
 and handled (the warehouse rebuilt, the serving copy replaced, the corrections store left alone)."""
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,36 +13,26 @@ from assets.foundation.layout import Layout
 from assets.foundation.programme import load_programme
 from pipelines.run import run_pipeline
 from tests.conftest import query
-from tests.helpers import platform_record, write_inbox
+from tests.helpers import copy_warehouse, lingpao_cli, platform_record, write_inbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def lingpao(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 @pytest.fixture
 def published(sample_run, tmp_path) -> Path:
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
-    return tmp_path / "warehouse.duckdb"
+    return copy_warehouse(sample_run, tmp_path)
 
 
 def test_an_empty_inbox_does_not_publish(published, tmp_path, inbox):
     served = Layout.resolve(warehouse=published).serving
     before = served.read_bytes()
-    done = lingpao("run", "--inbox", str(inbox), "--warehouse", str(published))
+    done = lingpao_cli("run", "--inbox", str(inbox), "--warehouse", str(published))
     assert done.returncode == 1 and "没有可读的平台导出文件" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     assert served.read_bytes() == before
-    missing = lingpao("run", "--inbox", str(tmp_path / "unmounted"), "--warehouse", str(published))
+    missing = lingpao_cli(
+        "run", "--inbox", str(tmp_path / "unmounted"), "--warehouse", str(published)
+    )
     assert missing.returncode == 2 and "收件箱不存在" in missing.stderr
 
 
@@ -83,7 +70,7 @@ def test_a_damaged_serving_copy_is_named_then_replaced(
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180).run()
     assert not at.exception and not at.metric
     assert any(str(served) in e.value and "lingpao run" in e.value for e in at.error)
-    exported = lingpao(
+    exported = lingpao_cli(
         "export", "summary", "--out", str(tmp_path / "s.xlsx"), "--warehouse", str(published)
     )
     assert exported.returncode == 2 and str(served) in exported.stderr

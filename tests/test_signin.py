@@ -2,9 +2,6 @@
 when configured, and every misconfiguration failing closed without data or a traceback."""
 
 import datetime as dt
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from assets.access.signin import (
 from assets.access.users import User, save_users
 from assets.foundation.layout import Layout
 from assets.foundation.programme import load_programme
+from tests.helpers import copy_warehouse, lingpao_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -35,9 +33,7 @@ def hashed() -> str:
 
 @pytest.fixture
 def warehouse(sample_run, tmp_path, hashed) -> Path:
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
-    target = tmp_path / "warehouse.duckdb"
+    target = copy_warehouse(sample_run, tmp_path)
     users = [
         User(
             id="baoding@example.com", role="city", unit="保定", name="保定局", password_hash=hashed
@@ -157,45 +153,18 @@ def test_without_a_users_file_this_machine_only(sample_run, monkeypatch, tmp_pat
     assert local_viewer("10.0.0.8") is None
     at = app(sample_run["warehouse"], monkeypatch).run()
     assert shows_data(at) and any("本机模式" in i.value for i in at.info)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "dashboard",
-            "--address",
-            "0.0.0.0",
-            "--warehouse",
-            str(tmp_path / "w.duckdb"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = lingpao_cli(
+        "dashboard", "--address", "0.0.0.0", "--warehouse", tmp_path / "w.duckdb", timeout=60
     )
     assert done.returncode == 2 and "127.0.0.1" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_users_command_hashes_a_password_from_stdin(tmp_path):
     warehouse = tmp_path / "w.duckdb"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "users",
-            "add",
-            "A@example.com",
-            "--role",
-            "steward",
-            "--password-stdin",
-            "--warehouse",
-            str(warehouse),
-        ],
-        cwd=ROOT,
+    done = lingpao_cli(
+        *("users", "add", "A@example.com", "--role", "steward", "--password-stdin"),
+        *("--warehouse", warehouse),
         input="a long enough password\n",
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
@@ -203,24 +172,10 @@ def test_users_command_hashes_a_password_from_stdin(tmp_path):
     assert (
         "a long enough password" not in text and "$argon2id$" in text and '"a@example.com"' in text
     )
-    short = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "users",
-            "add",
-            "b@example.com",
-            "--role",
-            "province",
-            "--password-stdin",
-            "--warehouse",
-            str(warehouse),
-        ],
-        cwd=ROOT,
+    short = lingpao_cli(
+        *("users", "add", "b@example.com", "--role", "province", "--password-stdin"),
+        *("--warehouse", warehouse),
         input="short\n",
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert short.returncode == 2 and "至少" in short.stderr

@@ -1,8 +1,5 @@
 """Batch corrections through the CLI (all or nothing, rows named) and the per-city feedback workbook."""
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -11,26 +8,13 @@ import pytest
 from assets.corrections.store import CorrectionStore, store_path
 from assets.quality.rules import RULES
 from tests.conftest import query
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+from tests.helpers import copy_warehouse, lingpao_cli
 
 
 @pytest.fixture
 def warehouse(sample_run, tmp_path) -> Path:
     """A private copy of the sample warehouse (and serving copy) so corrections stay in this test."""
-    for name in ("warehouse.duckdb", "warehouse.serving.duckdb"):
-        shutil.copy(sample_run["warehouse"].with_name(name), tmp_path / name)
-    return tmp_path / "warehouse.duckdb"
+    return copy_warehouse(sample_run, tmp_path)
 
 
 def fill(template: Path, out: Path, choose) -> dict[int, dict]:
@@ -54,7 +38,10 @@ def fill(template: Path, out: Path, choose) -> dict[int, dict]:
 def test_template_apply_and_log(warehouse, tmp_path):
     template = tmp_path / "template.xlsx"
     assert (
-        cli("corrections", "template", str(template), "--warehouse", str(warehouse)).returncode == 0
+        lingpao_cli(
+            "corrections", "template", str(template), "--warehouse", str(warehouse)
+        ).returncode
+        == 0
     )
     rows = list(openpyxl.load_workbook(template).active.iter_rows(values_only=True))
     ids = {r[0] for r in rows[3:]}
@@ -81,7 +68,7 @@ def test_template_apply_and_log(warehouse, tmp_path):
 
     bad_rows = fill(template, tmp_path / "bad.xlsx", with_bad)
     store = CorrectionStore(store_path(warehouse))
-    done = cli(
+    done = lingpao_cli(
         "corrections",
         "apply",
         str(tmp_path / "bad.xlsx"),
@@ -98,7 +85,7 @@ def test_template_apply_and_log(warehouse, tmp_path):
     assert f"第{phone_row}行" in done.stderr and f"第{evidence_row}行" in done.stderr
     assert store.corrections().empty and store.decisions().empty  # nothing half-applied
 
-    done = cli(
+    done = lingpao_cli(
         "corrections",
         "apply",
         str(tmp_path / "good.xlsx"),
@@ -111,13 +98,13 @@ def test_template_apply_and_log(warehouse, tmp_path):
     suggested = [r for r in filled.values() if r["建议修改"]]
     assert len(store.corrections()) == len(suggested) > 0
     assert set(store.decisions()["decision"]) == {"fixed", "waived"}
-    log = cli("corrections", "log", "--warehouse", str(warehouse))
+    log = lingpao_cli("corrections", "log", "--warehouse", str(warehouse))
     assert log.returncode == 0 and "测试员" in log.stdout and "采用建议修改" in log.stdout
 
 
 def test_unknown_issue_is_rejected_with_its_row(warehouse, tmp_path):
     template = tmp_path / "template.xlsx"
-    cli("corrections", "template", str(template), "--warehouse", str(warehouse))
+    lingpao_cli("corrections", "template", str(template), "--warehouse", str(warehouse))
     book = openpyxl.load_workbook(template)
     sheet = book.active
     sheet.cell(4, 1).value = "0000000000000000"
@@ -126,13 +113,13 @@ def test_unknown_issue_is_rejected_with_its_row(warehouse, tmp_path):
     sheet.cell(4, header.index("处理") + 1).value = "忽略"
     sheet.cell(4, header.index("原因") + 1).value = "原因"
     book.save(tmp_path / "unknown.xlsx")
-    done = cli(
+    done = lingpao_cli(
         "corrections", "apply", str(tmp_path / "unknown.xlsx"), "--warehouse", str(warehouse)
     )
     assert done.returncode == 2 and "第4行" in done.stderr and "0000000000000000" in done.stderr
     not_a_workbook = tmp_path / "x.xlsx"
     not_a_workbook.write_text("hello")
-    done = cli("corrections", "apply", str(not_a_workbook), "--warehouse", str(warehouse))
+    done = lingpao_cli("corrections", "apply", str(not_a_workbook), "--warehouse", str(warehouse))
     assert done.returncode == 2 and "x.xlsx" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -158,7 +145,7 @@ def test_feedback_workbook_holds_exactly_the_units_open_issues(sample_run, tmp_p
         "GROUP BY 1 ORDER BY count(*) DESC, 1",
     )[unit_rank][0]
     out = tmp_path / "fb.xlsx"
-    done = cli(
+    done = lingpao_cli(
         "export", "feedback", "--city", unit, "--out", str(out), "--warehouse", str(warehouse)
     )
     assert done.returncode == 0, done.stderr
