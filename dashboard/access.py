@@ -11,13 +11,16 @@ import logging
 
 import streamlit as st
 
-from assets.access.audit import AuditLog, now
+from assets.access.audit import AuditDamaged, AuditLog, now
 from assets.access.signin import (
     SignInSettings,
     SignInSettingsError,
+    header_identity,
+    header_refusal,
     local_viewer,
     oidc_id,
     password_sign_in,
+    server_believes_forwarding,
     session_expired,
     viewer_from_header,
     viewer_from_oidc,
@@ -63,6 +66,13 @@ def _audit_once(audit: AuditLog, viewer: Viewer, address: str | None) -> None:
         st.session_state["signin_audited"] = viewer.id
 
 
+def _refused_once(audit: AuditLog, who: str, detail: str, address: str | None) -> None:
+    """One `signin_failed` entry per browser session for a refused gateway sign-in."""
+    if st.session_state.get("signin_refused") != (who, detail):
+        audit.record("signin_failed", who=who, detail=detail, address=address or "127.0.0.1")
+        st.session_state["signin_refused"] = (who, detail)
+
+
 def _password_form(users, audit: AuditLog, settings: SignInSettings, address: str | None) -> None:
     st.title("领跑者申报数据平台")
     st.caption("请使用省工信厅开通的账号登录。")
@@ -97,6 +107,14 @@ def _password_viewer(users, audit, settings, address) -> Viewer:
 
 def sign_in() -> Viewer:
     """The viewer of this session; draws the sign-in form or a refusal (and stops) otherwise."""
+    if server_believes_forwarding():
+        log.error(
+            "the web server believes X-Forwarded-For: start the dashboard with lingpao dashboard"
+        )
+        _stop(
+            "仪表盘的启动方式不安全（网页服务器会采信客户端自报的地址），修复前不显示任何数据。"
+            "请管理员用 lingpao dashboard 启动。"
+        )
     try:
         settings = SignInSettings.from_environment()
     except SignInSettingsError as error:
@@ -105,9 +123,20 @@ def sign_in() -> Viewer:
     layout = data.layout()
     try:
         users = load_users(layout.users, data.programme().units)
-    except UsersFileError as error:
+    except UsersFileError as error:  # the details (ids, the path) are for the server's log only
         log.error("users file: %s", error)
-        _stop(f"用户文件有误，修复前不显示任何数据：{error}")
+        _stop(
+            "用户文件有误，修复前不显示任何数据。"
+            "请管理员查看服务器日志，或在服务器上运行 lingpao users list。"
+        )
+    try:
+        return _resolve(settings, users, layout)
+    except AuditDamaged as error:
+        log.error("audit log: %s", error)
+        _stop("审计日志无法写入，修复前不允许登录。请管理员查看服务器日志。")
+
+
+def _resolve(settings: SignInSettings, users, layout) -> Viewer:
     address = client_address()
     if users is None:
         viewer = local_viewer(address)
@@ -131,8 +160,15 @@ def sign_in() -> Viewer:
         _audit_once(audit, viewer, address)
         return viewer
     if settings.mode == "header":
-        viewer = viewer_from_header(_headers(), address, settings, users)
+        headers = _headers()
+        viewer = viewer_from_header(headers, address, settings, users)
         if viewer is None:
+            _refused_once(
+                audit,
+                header_identity(headers, settings),
+                header_refusal(address, settings),
+                address,
+            )
             _stop("未能通过单点登录网关识别您的账号，或账号未开通本平台的访问权限。")
         _audit_once(audit, viewer, address)
         return viewer

@@ -1,26 +1,27 @@
 """A real headless Chromium (Debian's, no downloaded browser) opens the pages of `lingpao dashboard`:
 every page renders, nothing is fetched from elsewhere, and hostile inbox values stay inert text."""
 
-import contextlib
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from assets.access.users import User, save_users
 from assets.foundation.layout import Layout
 from assets.foundation.programme import load_programme
+from tests.browser import (
+    LOCAL,
+    ROOT,
+    SHOTS,
+    needs_chromium,
+    off_machine_links,
+    open_page,
+    serve,
+)
 from tests.helpers import copy_warehouse, run, write_hostile_inbox
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "test-output" / "screenshots"
 PAGES = {
     "progress": "",
     "quality": "quality",
@@ -29,102 +30,7 @@ PAGES = {
     "clusters": "clusters",
     "citydesk": "citydesk",
 }
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL = {"127.0.0.1", None}
-
-if CHROMIUM is None and os.environ.get("CI"):
-    pytest.fail(
-        "Debian's chromium is not installed: `python3 bootstrap.py test` installs it", pytrace=False
-    )
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(warehouse: Path, **env: str):
-    """`lingpao dashboard` on a warehouse, on a free port of this machine; yields its address."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("lingpao")),
-            "dashboard",
-            "--port",
-            str(port),
-            "--address",
-            "127.0.0.1",
-            "--warehouse",
-            str(warehouse),
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, **env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the dashboard did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium for the module's tests (each page gets its own context)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def open_page(context, url: str, ready: str = '[data-testid="stMetric"]'):
-    """A page of the dashboard, loaded and settled; with the hosts it fetched from and its dialogs."""
-    page = context.new_page()
-    page.hosts, page.dialogs = set(), []
-    page.on("request", lambda request: page.hosts.add(urlparse(request.url).hostname))
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(url)
-    page.wait_for_selector(ready, timeout=90_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
-    page.wait_for_timeout(400)  # charts draw after the script run ends
-    return page
-
-
-def off_machine_links(page) -> list[str]:
-    """Links, images and frames in the page that point anywhere but this machine."""
-    urls = page.eval_on_selector_all(
-        "a[href], img[src], iframe[src], link[href], script[src]",
-        "nodes => nodes.map(n => n.href || n.src || '')",
-    )
-    return [u for u in urls if urlparse(u).hostname not in LOCAL and not u.startswith("data:")]
+pytestmark = needs_chromium()
 
 
 def test_every_page_in_a_real_browser(sample_run, chromium):

@@ -139,13 +139,23 @@ def test_bad_settings_show_no_data(warehouse, monkeypatch, env, message):
     assert any(message in e.value for e in at.error)
 
 
-def test_a_broken_users_file_shows_no_data(warehouse, monkeypatch):
-    Layout.resolve(warehouse=warehouse).users.write_text(
-        '[{"id": "x@example.com", "role": "superuser"}]', encoding="utf-8"
-    )
+def test_a_broken_users_file_shows_no_data(warehouse, monkeypatch, caplog):
+    """Nobody sees data; the visitor (not signed in) is not told the file's accounts or its path,
+    the server's log is."""
+    users = Layout.resolve(warehouse=warehouse).users
+    users.write_text('[{"id": "x@example.com", "role": "superuser"}]', encoding="utf-8")
     at = app(warehouse, monkeypatch).run()
     assert not at.exception and not shows_data(at)
-    assert any("用户文件有误" in e.value and "superuser" in e.value for e in at.error)
+    shown = " ".join(e.value for e in at.error)
+    assert "用户文件有误" in shown and "lingpao users list" in shown
+    assert (
+        "x@example.com" not in shown
+        and str(users.parent) not in shown
+        and "users.json" not in shown
+    )
+    assert any(
+        "x@example.com" in r.getMessage() and "superuser" in r.getMessage() for r in caplog.records
+    )
 
 
 def test_without_a_users_file_this_machine_only(sample_run, monkeypatch, tmp_path):

@@ -47,6 +47,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class AuditDamaged(RuntimeError):
+    """The audit log cannot be opened or written; nothing that must be audited may go on."""
+
+
 class AuditLog:
     """Append entries; read them back; count recent failed sign-ins (for throttling)."""
 
@@ -54,12 +58,30 @@ class AuditLog:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-        conn.executescript(SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.executescript(SCHEMA)
+        except (sqlite3.DatabaseError, OSError) as error:
+            raise AuditDamaged(
+                f"审计日志 {self.path} 无法打开或写入（{type(error).__name__}: {error}）。"
+                "请检查该文件的权限，或将损坏的文件移走（会新建一个）；修复前不允许登录和操作"
+            ) from None
         return conn
+
+    def _execute(self, action):
+        """Run `action(conn)` on an open log; a failure to read or write is AuditDamaged."""
+        conn = self._connect()
+        try:
+            return action(conn)
+        except sqlite3.DatabaseError as error:
+            raise AuditDamaged(
+                f"审计日志 {self.path} 无法读写（{type(error).__name__}: {error}）"
+            ) from None
+        finally:
+            conn.close()
 
     def record(
         self,
@@ -71,9 +93,8 @@ class AuditLog:
         at: dt.datetime | None = None,
     ) -> None:
         """One entry; `who` names an actor that is not (yet) a viewer, e.g. a failed sign-in."""
-        conn = self._connect()
-        try:
-            conn.execute(
+        self._execute(
+            lambda conn: conn.execute(
                 "INSERT INTO audit (at, event, who, role, unit, via, address, detail) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -87,32 +108,31 @@ class AuditLog:
                     detail[:2000],
                 ),
             )
-        finally:
-            conn.close()
+        )
 
     def entries(self, limit: int = 200, event: str | None = None) -> pd.DataFrame:
-        conn = self._connect()
-        try:
-            return pd.read_sql_query(
+        """The newest `limit` entries (of one event), oldest first; text columns never null."""
+        frame = self._execute(
+            lambda conn: pd.read_sql_query(
                 "SELECT * FROM (SELECT * FROM audit WHERE ? IS NULL OR event = ? "
                 "ORDER BY id DESC LIMIT ?) ORDER BY id",
                 conn,
                 params=(event, event, limit),
             )
-        finally:
-            conn.close()
+        )
+        for column in ("role", "unit", "via", "address", "detail"):
+            frame[column] = frame[column].astype("string").fillna("")
+        return frame
 
     def recent_failures(self, column: str, value: str, since: dt.datetime) -> list[dt.datetime]:
         """Times of failed sign-ins by id (`who`) or `address` since a moment, after the last success."""
         assert column in {"who", "address"}
-        conn = self._connect()
-        try:
-            rows = conn.execute(
+        rows = self._execute(
+            lambda conn: conn.execute(
                 f"""SELECT at FROM audit WHERE {column} = ? AND event = 'signin_failed' AND at >= ?
                     AND id > coalesce((SELECT max(id) FROM audit WHERE {column} = ? AND event = 'signin'), 0)
                     ORDER BY at""",
                 (value, since.isoformat(timespec="seconds"), value),
             ).fetchall()
-        finally:
-            conn.close()
+        )
         return [dt.datetime.fromisoformat(r[0]) for r in rows]

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assets.access.audit import AuditLog, now
@@ -22,6 +25,19 @@ from assets.foundation.settings import Settings
 
 MODES = ("password", "oidc", "header")
 LOOPBACK = "127.0.0.1"
+# The web server under Streamlit (uvicorn) rewrites the peer address from `X-Forwarded-For` when the
+# request comes from an address in FORWARDED_ALLOW_IPS, by default this machine's: any local caller
+# could then claim the gateway's address, dodge the per-address pause and forge the audit log. The
+# dashboard runs with it empty, so the address is always the TCP peer's.
+FORWARDING = "FORWARDED_ALLOW_IPS"
+BELIEVE_NO_FORWARDING = {FORWARDING: ""}
+
+
+def server_believes_forwarding(env: Mapping[str, str] | None = None) -> bool:
+    """True when the web server would take a client's `X-Forwarded-For` as its address (the
+    dashboard was started some other way than `lingpao dashboard`)."""
+    env = os.environ if env is None else env
+    return env.get(FORWARDING) != ""
 
 
 class SignInSettingsError(ValueError):
@@ -63,15 +79,20 @@ class SignInSettings:
                 "LINGPAO_AUTH=header 需要 LINGPAO_AUTH_PROXIES（单点登录网关的 IP 地址）"
             )
         try:
-            return cls(
-                mode=mode,
-                header=settings.get("LINGPAO_AUTH_HEADER", "X-Remote-User").strip(),
-                proxies=proxies,
-                session_hours=settings.number("LINGPAO_SESSION_HOURS", 8),
-                idle_minutes=settings.number("LINGPAO_IDLE_MINUTES", 60),
-            )
+            hours = settings.number("LINGPAO_SESSION_HOURS", 8)
+            idle = settings.number("LINGPAO_IDLE_MINUTES", 60)
         except ValueError as error:
             raise SignInSettingsError(str(error)) from None
+        for name, value in (("LINGPAO_SESSION_HOURS", hours), ("LINGPAO_IDLE_MINUTES", idle)):
+            if not math.isfinite(value) or value <= 0:
+                raise SignInSettingsError(f"{name}=“{settings.get(name)}”应为大于 0 的有限数字")
+        return cls(
+            mode=mode,
+            header=settings.get("LINGPAO_AUTH_HEADER", "X-Remote-User").strip(),
+            proxies=proxies,
+            session_hours=hours,
+            idle_minutes=idle,
+        )
 
 
 def local_viewer(address: str | None) -> Viewer | None:
@@ -81,9 +102,16 @@ def local_viewer(address: str | None) -> Viewer | None:
     return Viewer(id="", name="本机", role="province", via="local")
 
 
+UNVERIFIED = (False, 0, "false", "False", "0")
+
+
 def oidc_id(user_info: dict) -> str:
-    """The sign-in id of an identity-provider user: e-mail, else subject; never the display name."""
-    return normalise_id(str(user_info.get("email") or user_info.get("sub") or ""))
+    """The sign-in id of an identity-provider user: the e-mail, unless the provider says it is not
+    verified (`email_verified: false`), else the subject; never the display name."""
+    email = user_info.get("email")
+    if email and user_info.get("email_verified", True) not in UNVERIFIED:
+        return normalise_id(str(email))
+    return normalise_id(str(user_info.get("sub") or ""))
 
 
 def viewer_from_oidc(user_info: dict, users: dict[str, User]) -> Viewer | None:
@@ -108,9 +136,21 @@ def viewer_from_header(
     """The gateway's user, only in `header` mode and only from the gateway's address."""
     if settings.mode != "header" or not from_trusted_proxy(address, settings):
         return None
-    lowered = {str(k).lower(): v for k, v in headers.items()}
-    user = users.get(normalise_id(str(lowered.get(settings.header.lower(), ""))))
+    user = users.get(header_identity(headers, settings))
     return user.viewer("header") if user else None
+
+
+def header_identity(headers: dict, settings: SignInSettings) -> str:
+    """The sign-in id a request's gateway header names (as sent, for the audit log), or ''."""
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    return normalise_id(str(lowered.get(settings.header.lower(), "")))[:200]
+
+
+def header_refusal(address: str | None, settings: SignInSettings) -> str:
+    """Why a gateway sign-in was refused, for the audit log."""
+    if not from_trusted_proxy(address, settings):
+        return "请求不是来自单点登录网关的地址"
+    return "网关传来的账号未开通"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from assets.foundation.programme import Programme
 from assets.ingest.build import build_city_submissions
 from assets.ingest.cache import CACHE_TABLES, content_hash, parse_file, salt_of
 from assets.ingest.inbox import InboxFile
-from assets.ingest.normalise import install
+from assets.ingest.normalise import install, literal
 from assets.ingest.safety import Limits
 from assets.labels import FIELDS
 from assets.quality.issues import finish, suite_issues
@@ -135,24 +135,37 @@ class TableCheck:
 
 
 def _attach_platform(
-    conn: duckdb.DuckDBPyConnection, served: Path | None, programme: Programme
-) -> bool:
-    """The published platform tables as views (or empty tables when nothing is published yet)."""
+    conn: duckdb.DuckDBPyConnection,
+    served: Path | None,
+    programme: Programme,
+    platform_unit: str | None,
+) -> str | None:
+    """The published platform tables as views (or empty tables when nothing is published yet);
+    of `platform_unit`'s applications only, when given (a city bureau's check never holds another
+    unit's data, so nothing of it can reach a finding). Returns why the platform is not there."""
+    why = "尚无已发布的平台数据"
     if served is not None and served.exists():
-        conn.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
-        present = {
-            r[0]
-            for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'served'"
-            ).fetchall()
-        }
+        try:
+            conn.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
+            present = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_catalog = 'served'"
+                ).fetchall()
+            }
+        except duckdb.Error as error:
+            why = f"已发布的数据文件无法读取（{str(error).splitlines()[0][:120]}）"
+            present = set()
         if set(PLATFORM_TABLES) <= present:
             for table in PLATFORM_TABLES:
-                conn.execute(f"CREATE VIEW {table} AS SELECT * FROM served.main.{table}")
-            return True
+                own = f" WHERE city = {literal(platform_unit)}" if platform_unit else ""
+                own = own if table == "applications" else ""
+                conn.execute(f"CREATE VIEW {table} AS SELECT * FROM served.main.{table}{own}")
+            return None
     for table in PLATFORM_TABLES:
         create_table(conn, table, programme)
-    return False
+    return why
 
 
 def check_city_table(
@@ -162,10 +175,13 @@ def check_city_table(
     unit: str | None = None,
     source_file: str | None = None,
     limits: Limits | None = None,
+    platform_unit: str | None = None,
 ) -> TableCheck:
     """Read `path` as the city table of `unit` (else the unit it names) and return what the rules
     raise for it against the published warehouse `served`: the table's own rows (codes, labels,
-    phones, reconciliation with the platform) and the unit's passed-on applications it lacks."""
+    phones, reconciliation with the platform) and the unit's passed-on applications it lacks.
+    `platform_unit`: the one unit whose platform data the check may use (a city bureau's own);
+    None for the province's check, against every unit's."""
     name = source_file or Path(path).name
     result = TableCheck(file=name)
     entry = InboxFile(path=Path(path), folder="cities", name=name, unit=unit)
@@ -189,8 +205,9 @@ def check_city_table(
             "'cities' AS folder, 'read' AS status",
             [file_hash, name],
         )
-        if not _attach_platform(conn, served, programme):
-            result.notices.append("尚无已发布的平台数据：只检查了表格本身，未与平台申报比对")
+        missing = _attach_platform(conn, served, programme, platform_unit)
+        if missing:
+            result.notices.append(f"{missing}：只检查了表格本身，未与平台申报比对")
         build_city_submissions(conn, programme, pd.DataFrame(), files="checked_file")
         result.rows = int(conn.execute("SELECT count(*) FROM city_submissions").fetchall()[0][0])
         result.findings = _findings(conn, programme, set((result.unit or "").split("、")))

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -24,11 +25,12 @@ from zoneinfo import ZoneInfo
 from assets.access.roles import Forbidden
 from assets.access.viewer import Viewer
 from assets.foundation.programme import Programme
+from assets.ingest.safety import CITY_TABLE
 
 FOLDER = "submissions"
 LOG = "versions.jsonl"
-SUFFIXES = (".xlsx", ".xls", ".docx")
-MAX_BYTES = 20 * 1024 * 1024  # a 附件2 table of a few thousand rows is well under 1 MB
+SUFFIXES = (".xlsx", ".xls", ".docx", ".doc", ".wps", ".et")  # the last three via LibreOffice
+MAX_BYTES = CITY_TABLE.file_mb << 20  # a 附件2 table of a few thousand rows is well under 1 MB
 
 
 class VersionRefused(ValueError):
@@ -61,13 +63,39 @@ class Event:
     version_info: Version | None = None
 
 
+# Characters that change how a name looks, not what it says: controls, format characters such as the
+# right-to-left override U+202E (which makes `…xslx.exe` look like `…exe.xlsx`), line separators.
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
+NAME_BYTES = 150  # of the stored stem: `vNNN_<time>_<stem><suffix>` stays under 255 bytes
+
+
+def plain_name(name: str) -> str:
+    """A file name as people should read it: the last part of the path, NFC, without invisible or
+    direction-changing characters."""
+    base = Path(str(name).replace("\\", "/")).name
+    base = unicodedata.normalize("NFC", base)
+    return "".join(ch for ch in base if unicodedata.category(ch) not in _INVISIBLE).strip()
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+
+
 def safe_name(name: str) -> str:
-    """The uploaded file's own name reduced to a harmless file name (no folders, no control
-    characters, at most 80 characters), keeping its suffix."""
-    base = Path(name.replace("\\", "/")).name
+    """The uploaded file's own name reduced to a harmless file name (no folders, no control or
+    direction-changing characters, at most NAME_BYTES bytes before the suffix), keeping its suffix."""
+    base = plain_name(name)
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    stem = re.sub(r"[\x00-\x1f\x7f/:*?\"<>|]+", "_", stem).strip(" ._") or "汇总表"
-    return f"{stem[:80]}{suffix}"
+    stem = re.sub(r"[/:*?\"<>|]+", "_", stem).strip(" ._")
+    return f"{_clip(stem, NAME_BYTES).strip(' ._') or '汇总表'}{suffix}"
+
+
+def _not_kept(error: OSError) -> str:
+    return (
+        f"未能保存（{error.strerror or type(error).__name__}，例如磁盘已满或无写入权限），"
+        "请稍后重试或联系省工信厅"
+    )
 
 
 class TableVersions:
@@ -81,11 +109,37 @@ class TableVersions:
     # reading ---------------------------------------------------------------------------------
 
     def events(self) -> list[Event]:
-        """Every event in order; a damaged line is skipped (the files are still all there)."""
+        """Every event in order (a damaged line is left out, and named by `problems`)."""
+        return self._read()[0]
+
+    def problems(self, unit: str | None = None) -> list[str]:
+        """What is wrong with the log, in Chinese: lines that cannot be read (e.g. cut short by a
+        crash or a full disk), and kept files that no line of the log names. Of one unit: only
+        its files (a damaged line may be any unit's)."""
+        damaged = [] if unit else self._read()[1]
+        named = {v.file for v in self.versions()}
+        unlisted = [
+            path
+            for path in sorted(self.folder.glob(f"{unit or '*'}/v[0-9]*_*"))
+            if path.is_file() and path.relative_to(self.inbox).as_posix() not in named
+        ]
+        return [
+            *(f"版本记录第{n}行无法读取（可能在写入时中断），已跳过" for n in damaged),
+            *(
+                f"{path.parent.name}已保存的文件“{path.name}”没有版本记录（上报时可能中断），未使用"
+                for path in unlisted
+            ),
+        ]
+
+    def _read(self) -> tuple[list[Event], list[int]]:
+        """(the events of the log's readable lines, the numbers of the lines that are not)."""
         if not self.log.exists():
-            return []
-        found = []
-        for line in self.log.read_text(encoding="utf-8").splitlines():
+            return [], []
+        found, damaged = [], []
+        text = self.log.read_bytes().decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
             try:
                 raw = json.loads(line)
                 info = raw.get("version_info")
@@ -99,9 +153,20 @@ class TableVersions:
                         version_info=Version(**info) if info else None,
                     )
                 )
-            except (ValueError, KeyError, TypeError):
-                continue
-        return [e for e in found if e.unit in self.programme.units]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                damaged.append(number)
+        return [e for e in found if e.unit in self.programme.units], damaged
+
+    def _next_number(self, unit: str) -> int:
+        """One more than any version of the unit, logged or only kept as a file (a crash between
+        keeping the file and logging it must not let its number be used again)."""
+        logged = [v.version for v in self.versions(unit)]
+        kept = [
+            int(match.group(1))
+            for path in (self.folder / unit).glob("v*_*")
+            if (match := re.match(r"v(\d+)_", path.name))
+        ]
+        return max([*logged, *kept], default=0) + 1
 
     def versions(self, unit: str | None = None) -> list[Version]:
         """Every version submitted (of one unit, or of all), oldest first."""
@@ -156,32 +221,44 @@ class TableVersions:
             raise VersionRefused(f"“{unit}”不是报送单位")
         name = safe_name(original_name)
         if Path(name).suffix not in SUFFIXES:
-            raise VersionRefused("汇总表应为 xlsx、xls 或 docx 文件")
+            raise VersionRefused("汇总表应为 xlsx、xls、docx 文件（或 doc、wps、et）")
         if not data:
             raise VersionRefused("文件为空（0 字节）")
         if len(data) > MAX_BYTES:
             raise VersionRefused(f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB）")
         moment = self._moment(at)
         with self._locked():
-            number = max((v.version for v in self.versions(unit)), default=0) + 1
+            number = self._next_number(unit)
             relative = f"{FOLDER}/{unit}/v{number:03d}_{moment:%Y%m%d-%H%M%S}_{name}"
             target = self.inbox / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("xb") as handle:  # never over another file
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            created = False
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("xb") as handle:  # never over another file
+                    created = True
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as error:
+                if created:  # a half-written file is no version: nothing of it stays
+                    target.unlink(missing_ok=True)
+                raise VersionRefused(_not_kept(error)) from None
             version = Version(
                 unit=unit,
                 version=number,
                 file=relative,
-                original_name=Path(original_name.replace("\\", "/")).name[:200],
+                original_name=plain_name(original_name)[:200],
                 who=actor.label,
                 submitted_at=moment.isoformat(timespec="seconds"),
                 late=moment.date() > self.programme.city_tables_due,
                 sha256=hashlib.sha256(data).hexdigest(),
             )
-            self._append(Event("submit", unit, number, actor.label, version.submitted_at, version))
+            try:
+                self._append(
+                    Event("submit", unit, number, actor.label, version.submitted_at, version)
+                )
+            except OSError as error:  # the file is kept but not a version: listed by `problems`
+                raise VersionRefused(_not_kept(error)) from None
         return version
 
     def rollback(
@@ -194,7 +271,10 @@ class TableVersions:
             if chosen is None or not (self.inbox / chosen.file).is_file():
                 raise VersionRefused(f"{unit}没有第{version}版汇总表")
             moment = self._moment(at).isoformat(timespec="seconds")
-            self._append(Event("rollback", unit, version, actor.label, moment))
+            try:
+                self._append(Event("rollback", unit, version, actor.label, moment))
+            except OSError as error:
+                raise VersionRefused(_not_kept(error)) from None
         return chosen
 
     def _moment(self, at: dt.datetime | None) -> dt.datetime:
@@ -213,8 +293,19 @@ class TableVersions:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _append(self, event: Event) -> None:
-        record = asdict(event)
-        with self.log.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        """One line at the end of the log, on a line of its own even when the last write was cut
+        short (a torn last line stays torn, and is reported, but never swallows this one)."""
+        line = (json.dumps(asdict(event), ensure_ascii=False) + "\n").encode("utf-8")
+        descriptor = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(descriptor).st_size
+            if size:
+                with self.log.open("rb") as handle:
+                    handle.seek(size - 1)
+                    if handle.read(1) != b"\n":
+                        line = b"\n" + line
+            while line:
+                line = line[os.write(descriptor, line) :]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)

@@ -10,15 +10,17 @@ unit, and a proposal changes nothing until a steward accepts it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from assets.access.viewer import Scope, Viewer
-from assets.foundation.schema import REASON_LIMIT, TEXT_LIMITS
+from assets.foundation.schema import CITY_ROW_KEY, REASON_LIMIT, TEXT_LIMITS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS corrections (
@@ -126,6 +128,10 @@ class StoreDamaged(RuntimeError):
     """The store file is not a readable SQLite database; it is never repaired automatically."""
 
 
+class StoreNotWritable(StoreDamaged):
+    """The store is sound but cannot be written here (read-only file or folder, no permission)."""
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -141,11 +147,56 @@ def check_lengths(field: str, new_value: str, reason: str) -> str | None:
 
 
 class CorrectionStore:
-    """Append corrections, decisions and proposals (each call in one transaction); read them back."""
+    """Append corrections, decisions and proposals (each call in one transaction); read them back.
 
-    def __init__(self, path: Path, backups: Path | None = None) -> None:
+    `served`: the published warehouse, where the store looks up the unit of every record it is
+    asked to correct or propose for: the unit comes from the record, never from the caller."""
+
+    def __init__(self, path: Path, backups: Path | None = None, served: Path | None = None) -> None:
         self.path = Path(path)
         self.backups = Path(backups) if backups else self.path.parent / "backups"
+        self.served = Path(served) if served else None
+
+    def record_units(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+        """The reporting unit of each (source, record key) in the published warehouse; a record that
+        is not there is left out. ValueError when nothing has been published."""
+        import duckdb
+
+        from assets.warehouse.connection import connect_read_only
+
+        if self.served is None or not self.served.exists():
+            raise ValueError("尚无已发布的数据，无法核对记录所属单位；请先运行 lingpao run")
+        wanted = sorted(set(keys))
+        sql = {
+            "platform": "SELECT application_id, city FROM applications WHERE application_id IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            "city_table": f"SELECT {CITY_ROW_KEY}, city FROM city_submissions WHERE {CITY_ROW_KEY} "
+            "IN (SELECT unnest(?::VARCHAR[]))",
+        }
+        found: dict[tuple[str, str], str | None] = {}
+        try:
+            with connect_read_only(self.served) as conn:
+                for source, query in sql.items():
+                    mine = [key for s, key in wanted if s == source]
+                    if mine:
+                        for key, city in conn.execute(query, [mine]).fetchall():
+                            found[(source, key)] = city
+        except duckdb.Error as error:
+            raise ValueError(
+                f"已发布的数据文件无法读取（{str(error).splitlines()[0][:120]}），无法核对记录所属单位"
+            ) from None
+        return found
+
+    def _own_units(self, corrections: list[Correction]) -> list[Correction]:
+        """The corrections with the unit of the record each names, looked up here (a record that
+        is not in the published data is refused)."""
+        if not corrections or self.served is None:
+            return corrections
+        units = self.record_units((c.source, c.record_key) for c in corrections)
+        missing = [c.record_key for c in corrections if (c.source, c.record_key) not in units]
+        if missing:
+            raise ValueError(f"记录“{missing[0]}”在已发布的数据中不存在")
+        return [replace(c, city=units[(c.source, c.record_key)]) for c in corrections]
 
     # -- opening, damage, backups ------------------------------------------------------------
     def newest_backup(self) -> Path | None:
@@ -153,6 +204,11 @@ class CorrectionStore:
         return found[-1] if found else None
 
     def _damaged(self, error: Exception) -> StoreDamaged:
+        if self._not_writable(error):
+            return StoreNotWritable(
+                f"更正记录库 {self.path} 不可写（只读，或没有写入该文件及所在文件夹的权限），"
+                "文件本身未损坏，不需要恢复备份；请检查权限后重试。"
+            )
         backup = self.newest_backup()
         advice = (
             f"最新备份：{backup}。请核对后用备份替换该文件（cp “{backup}” “{self.path}”），再运行"
@@ -163,9 +219,20 @@ class CorrectionStore:
             f"更正记录库 {self.path} 已损坏，未自动修改（{type(error).__name__}: {error}）。{advice}。"
         )
 
+    def _not_writable(self, error: Exception) -> bool:
+        text = str(error).lower()
+        if isinstance(error, PermissionError) or "readonly" in text or "read-only" in text:
+            return True
+        if "unable to open" in text:  # sqlite cannot create the file, its journal or its WAL
+            folder = self.path.parent
+            return not os.access(folder, os.W_OK) or (
+                self.path.exists() and not os.access(self.path, os.W_OK)
+            )
+        return False
+
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -175,9 +242,29 @@ class CorrectionStore:
                 for column, kind in columns.items():
                     if column not in present:
                         conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, OSError) as error:
             raise self._damaged(error) from None
         return conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """An open store for one call; a write the file refuses (read-only, no permission) is
+        StoreNotWritable, a store busy for longer than the timeout a message to try again."""
+        conn = self._connect()
+        try:
+            yield conn
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if self._not_writable(error):
+                raise self._damaged(error) from None
+            raise ValueError(f"更正记录库暂时无法写入（{error}），请稍后重试") from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
 
     def check(self) -> None:
         """Raise StoreDamaged when the file exists but is not a sound SQLite database."""
@@ -240,22 +327,16 @@ class CorrectionStore:
 
         A decision whose `correction_id` is None and that follows corrections for the same record
         is linked to the last of them (a fix made by a correction)."""
-        corrections, decisions = list(corrections), list(decisions)
+        corrections, decisions = self._own_units(list(corrections)), list(decisions)
         self._require(actor, corrections, decisions)
         who = (actor.name or actor.id).strip()
         if not who:
             raise ValueError("操作人不能为空 (who is required)")
-        conn = self._connect()
-        try:
+        with self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             ids = self._insert(conn, actor, who, corrections, decisions, batch)
             conn.execute("COMMIT")
             return ids
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
 
     def _insert(self, conn, actor, who, corrections, decisions, batch, proposal=None) -> list[int]:
         ids, last_for_record = [], {}
@@ -309,16 +390,19 @@ class CorrectionStore:
         return ids
 
     def propose(self, actor: Viewer, proposal: Proposal) -> int:
-        """Record a city bureau's proposal for one of its own records; returns its id."""
-        c = proposal.correction
+        """Record a city bureau's proposal for one of its own records; returns its id. The record's
+        unit is looked up in the published data (refused when it is not there, or not the
+        actor's), whatever unit the proposal names."""
+        if self.served is None:
+            raise ValueError("尚无已发布的数据，无法核对记录所属单位；请先运行 lingpao run")
+        c = self._own_units([proposal.correction])[0]
         actor.require("propose", c.city)
         if not (c.reason or "").strip():
             raise ValueError("更正建议必须填写原因")
         problem = check_lengths(c.field, c.new_value, c.reason)
         if problem:
             raise ValueError(problem)
-        conn = self._connect()
-        try:
+        with self._connection() as conn:
             cursor = conn.execute(
                 "INSERT INTO proposals (at, who, role, unit, source, record_key, field, old_value, "
                 "new_value, reason, issue_id, rule, detail, city, credit_code) "
@@ -342,8 +426,6 @@ class CorrectionStore:
                 ),
             )
             return int(cursor.lastrowid)
-        finally:
-            conn.close()
 
     def settle_proposal(self, actor: Viewer, proposal_id: int, accept: bool, reason: str) -> None:
         """A steward accepts a pending proposal (it becomes a correction naming both people, and the
@@ -354,8 +436,7 @@ class CorrectionStore:
         if len(reason or "") > REASON_LIMIT:
             raise ValueError(f"原因过长（最多 {REASON_LIMIT} 字）")
         who = (actor.name or actor.id).strip()
-        conn = self._connect()
-        try:
+        with self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             row = conn.execute(
                 "SELECT p.*, d.id AS settled FROM proposals p "
@@ -415,21 +496,11 @@ class CorrectionStore:
                 ),
             )
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
 
     # -- reading -----------------------------------------------------------------------------
     def _frame(self, sql: str, params: tuple = ()) -> pd.DataFrame:
-        conn = (
-            self._connect()
-        )  # creates the tables of a new store, so reading one is never an error
-        try:
+        with self._connection() as conn:  # a new store gets its tables: reading is no error
             return pd.read_sql_query(sql, conn, params=params)
-        finally:
-            conn.close()
 
     def corrections(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM corrections ORDER BY id")

@@ -21,6 +21,7 @@ VARIABLES = {
     "LINGPAO_AUTH_PROXIES": "header mode: the gateway's addresses (required)",
     "LINGPAO_SESSION_HOURS": "password mode: session lifetime (default 8)",
     "LINGPAO_IDLE_MINUTES": "password mode: idle time before signing out (default 60)",
+    "LINGPAO_DEBUG": "the command line shows a traceback for an unexpected error (default off)",
 }
 
 

@@ -8,6 +8,7 @@ cache, as does `full=True`. `inbox_files` is then written: every entry, read or 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -22,7 +23,8 @@ from assets.citydesk.versions import FOLDER, TableVersions, Version
 from assets.foundation.programme import DEFAULT_CLUSTERS, Programme
 from assets.foundation.schema import columns
 from assets.ingest.city_tables import parse_city_table
-from assets.ingest.inbox import FOLDERS, InboxFile, list_files, snapshot_time
+from assets.ingest.convert import conversion_note, needs_conversion
+from assets.ingest.inbox import FOLDERS, InboxFile, list_files, snapshot_time, stamp_from_name
 from assets.ingest.normalise import install
 from assets.ingest.platform import parse_platform
 from assets.ingest.readers import UnreadableFile, open_sheets
@@ -32,7 +34,7 @@ from assets.warehouse.connection import append_rows, create_table, replace_table
 from assets.warehouse.stamps import forget_all
 
 log = logging.getLogger("lingpao.ingest")
-PARSER = "2026-11-26.1"
+PARSER = "2026-12-01.1"
 LARGE_FILE = (
     4 << 20
 )  # bytes: a scan commits after reading a file this large  # change when reading gives different rows for the same file
@@ -107,6 +109,8 @@ def parse_file(
     """Read one file into the raw tables; its cache row (read or unreadable). The rows of a file that
     cannot be read are removed again, so nothing of it stays half-read."""
     path, folder = entry.path, entry.folder
+    if limits is None and folder == "cities":
+        limits = Limits.city_table()  # a unit's table: a few thousand rows, refused fast if more
     try:
         with open_sheets(path, limits) as sheets:
             if folder == "platform":
@@ -128,6 +132,8 @@ def parse_file(
     if fields["status"] != "read":
         for table in CACHE_TABLES[1:]:
             conn.execute(f"DELETE FROM {table} WHERE file_hash = ?", [file_hash])
+    elif needs_conversion(path):
+        fields["reason"] = "；".join(filter(None, [conversion_note(path), fields.get("reason")]))
     return {"rows": 0, **fields}
 
 
@@ -162,7 +168,7 @@ def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: 
         for unit, version in sorted(active.items())
     ]
     shipped = InboxFile(path=DEFAULT_CLUSTERS, folder="reference", name=SHIPPED_NAME)
-    listing, current = earlier_versions(submitted, active), set()
+    listing, current = earlier_versions(submitted, active) + log_problems(submitted), set()
     for entry in [*entries, shipped]:
         folder = entry.folder
         kind = KIND.get(folder) or registry_kind(entry.path) or "registry"
@@ -218,6 +224,7 @@ def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: 
         listing.append(record)
     report.dropped = drop_stale(conn, current)
     write_inbox_files(conn, listing, programme)
+    supersede_resent_tables(conn, programme)
     supersede_sent_tables(conn, active)
     write_versions(conn, submitted, active, programme)
     return report
@@ -239,6 +246,71 @@ def earlier_versions(submitted: TableVersions, active: dict[str, Version]) -> li
         for v in submitted.versions()
         if v.unit in active and active[v.unit].version != v.version
     ]
+
+
+def log_problems(submitted: TableVersions) -> list[dict]:
+    """The submissions log's damage and the kept files it does not name, for `inbox_files`: a
+    submission cut short is reported, never silently lost."""
+    problems = submitted.problems()
+    if not problems:
+        return []
+    return [
+        {
+            "source_file": f"{FOLDER}/{submitted.log.name}",
+            "folder": "cities",
+            "kind": "city_table",
+            "status": "unreadable",
+            "rows": 0,
+            "reason": "；".join(problems),
+        }
+    ]
+
+
+FORMAT_PREFERENCE = {".xlsx": 0, ".xls": 1, ".docx": 2}  # the same table sent in two formats
+
+
+def supersede_resent_tables(conn: duckdb.DuckDBPyConnection, programme: Programme) -> list[str]:
+    """A unit that sent its table more than once (a corrected copy under another name, the same
+    table as .docx and .xlsx): its newest file is its table, the others are superseded and never
+    counted. Newest by the time the file arrived (modified), then by a `…YYYYMMDD…` in its name,
+    then a workbook before a Word file. Returns the superseded files."""
+    rows = conn.execute(
+        "SELECT source_file, city, modified_at FROM inbox_files "
+        "WHERE folder = 'cities' AND status = 'read' AND source_file NOT LIKE ?",
+        [f"{FOLDER}/%"],
+    ).fetchall()
+    by_unit: dict[str, list[tuple]] = {}
+    for name, city, modified in rows:
+        for unit in (city or "").split("、"):
+            if unit:
+                by_unit.setdefault(unit, []).append((name, modified))
+
+    def newness(item: tuple) -> tuple:
+        name, modified = item
+        stamp = stamp_from_name(Path(name).name, programme.timezone)
+        suffix = FORMAT_PREFERENCE.get(Path(name).suffix.lower(), 9)
+        return (
+            modified or dt.datetime.min.replace(tzinfo=dt.UTC),
+            stamp is not None,
+            stamp or dt.datetime.min.replace(tzinfo=dt.UTC),
+            -suffix,
+            name,
+        )
+
+    newest = {unit: max(files, key=newness) for unit, files in by_unit.items() if len(files) > 1}
+    superseded: dict[str, str] = {}
+    for name, city, _ in rows:
+        units = [u for u in (city or "").split("、") if u]
+        beaten = [u for u in units if u in newest and newest[u][0] != name]
+        if units and len(beaten) == len(units):
+            newer = "、".join(sorted({f"“{Path(newest[u][0]).name}”" for u in beaten}))
+            superseded[name] = f"{city}另有较新的汇总表 {newer}，以较新的为准（本文件未使用）"
+    for name, reason in superseded.items():
+        conn.execute(
+            "UPDATE inbox_files SET status = 'superseded', reason = ? WHERE source_file = ?",
+            [reason, name],
+        )
+    return sorted(superseded)
 
 
 def supersede_sent_tables(conn: duckdb.DuckDBPyConnection, active: dict[str, Version]) -> None:

@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 
 FOLDERS = ("platform", "cities", "registry")
 # Names that look like tables: a folder so named is reported rather than entered.
-TABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt", ".docx"}
+TABLE_SUFFIXES = {
+    *(".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt", ".docx"),
+    *(".doc", ".wps", ".et"),
+}
 _STAMP = re.compile(
     r"(?<!\d)(20\d{2})[-._年]?(\d{2})[-._月]?(\d{2})日?(?:[_\-T ]?(\d{2})[:：.时]?(\d{2})(?:[:：.分]?(\d{2}))?)?(?!\d)"
 )

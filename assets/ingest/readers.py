@@ -21,12 +21,24 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import python_calamine
 
-from assets.ingest.safety import Limits, Refused, check_archive, kind_of, refuse_disguise
+from assets.ingest.convert import OLD_FORMATS, converted
+from assets.ingest.safety import (
+    Limits,
+    Refused,
+    check_archive,
+    check_rows,
+    check_size,
+    kind_of,
+    refuse_disguise,
+)
+from assets.ingest.safety import (
+    is_encrypted_office as is_encrypted,
+)
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
 WORD_SUFFIXES = {".docx"}
-READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | CSV_SUFFIXES | WORD_SUFFIXES
+READABLE_SUFFIXES = SPREADSHEET_SUFFIXES | CSV_SUFFIXES | WORD_SUFFIXES | set(OLD_FORMATS)
 HEAD_ROWS = 30  # the header is looked for in these; a title above it too
 SAMPLE_BYTES = 1 << 16
 
@@ -363,20 +375,41 @@ def read_docx(path: Path) -> list[Sheet]:
 def open_sheets(path: Path, limits: Limits | None = None) -> Iterator[list[Sheet]]:
     """The sheets of a file, readable while the context is open; UnreadableFile with the reason.
 
-    The content is checked before any parser sees it: what it really is (an HTML page or a CSV
-    named .xls, an encrypted workbook), and how far a ZIP-based file inflates (`limits`)."""
+    The content is checked before any parser sees it: its size, what it really is (an HTML page
+    or a CSV named .xls, an encrypted workbook), how far a ZIP-based file inflates and how many
+    rows its sheets say they have (`limits`). An old Office/WPS file (.doc, .wps, .et) is read
+    from the .docx/.xlsx LibreOffice makes of it, checked the same way."""
     suffix = path.suffix.lower()
     if suffix not in READABLE_SUFFIXES:
         raise UnreadableFile(
-            f"不支持的文件类型“{path.suffix or '无扩展名'}”（支持 xlsx、xls、csv、docx）"
+            f"不支持的文件类型“{path.suffix or '无扩展名'}”"
+            "（支持 xlsx、xls、csv、docx，以及经 LibreOffice 转换的 doc、wps、et）"
         )
     if path.stat().st_size == 0:
         raise UnreadableFile("文件为空（0 字节）")
+    limits = limits or Limits.from_environment()
+    try:
+        check_size(path, limits)
+    except Refused as error:
+        raise UnreadableFile(str(error)) from None
     if suffix in CSV_SUFFIXES:
         with open_csv(path) as sheets:
             yield sheets
         return
-    limits = limits or Limits.from_environment()
+    if suffix in OLD_FORMATS:
+        with contextlib.ExitStack() as stack:
+            try:
+                kind = kind_of(path)
+                if kind not in ("ole", "zip"):
+                    refuse_disguise(path, kind, "ole")
+                if kind == "ole" and is_encrypted(path):
+                    raise Refused("文件设有打开密码（已加密），无法读取；请取消密码后重新放入")
+                modern = stack.enter_context(converted(path))
+            except Refused as error:
+                raise UnreadableFile(str(error)) from None
+            with open_sheets(modern, limits) as sheets:
+                yield sheets
+        return
     try:
         kind = kind_of(path)
         expected = "ole" if suffix == ".xls" else "zip"
@@ -384,6 +417,7 @@ def open_sheets(path: Path, limits: Limits | None = None) -> Iterator[list[Sheet
             refuse_disguise(path, kind, kind)  # an encrypted Office file is an OLE container
             if kind == "zip":
                 check_archive(path, limits)
+                check_rows(path, limits)
             if kind == "zip" and suffix in (".xlsx", ".xlsm"):
                 spreadsheet = open_xlsx(path)  # Arrow all the way: the national-size exports
             else:

@@ -7,6 +7,7 @@ each member as a stream with a cap.
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 import zlib
@@ -29,19 +30,72 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """How far a ZIP-based file may inflate: in total, and as a ratio for a large member."""
+    """How large a file may be before it is read: its size on disk, how far a ZIP-based file may
+    inflate (in total, and as a ratio for a large member), and how many rows a worksheet says it
+    has. Checked before any parser sees the file, so a refusal costs a fraction of a second."""
 
     inflated_mb: int = 1024
     ratio: int = 100
     ratio_from_mb: int = 50  # a member smaller than this may compress as well as it likes
+    file_mb: int | None = None  # the file itself
+    rows: int | None = None  # rows per worksheet, from the sheet's own dimension
 
     @classmethod
     def from_environment(cls) -> Limits:
+        """The limits for any inbox file (platform exports can be national-size)."""
         settings = Settings.load()
         return cls(
             inflated_mb=int(settings.number("LINGPAO_MAX_INFLATED_MB", cls.inflated_mb)),
             ratio=int(settings.number("LINGPAO_MAX_ZIP_RATIO", cls.ratio)),
         )
+
+    @classmethod
+    def city_table(cls) -> Limits:
+        """The limits fit for one unit's 附件2: a few thousand rows, well under a megabyte; the
+        same for the city desk's uploads, `lingpao check` and the tables in `cities/`."""
+        return CITY_TABLE
+
+
+# A unit's table lists its applications: a few thousand rows at most, under 1 MB as xlsx.
+CITY_TABLE = Limits(inflated_mb=16, ratio=100, ratio_from_mb=4, file_mb=20, rows=20_000)
+
+
+def check_size(path: Path, limits: Limits) -> None:
+    """Raise Refused when the file is larger than `limits.file_mb`."""
+    if limits.file_mb is not None and path.stat().st_size > limits.file_mb << 20:
+        raise Refused(
+            f"文件过大（{path.stat().st_size / 2**20:.1f} MB，上限 {limits.file_mb} MB），未读取；"
+            "汇总表通常不到 1 MB，请核对文件"
+        )
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension[^>]*\bref=\"[A-Z]+(\d+)(?::[A-Z]+(\d+))?\"")
+
+
+def check_rows(path: Path, limits: Limits) -> None:
+    """Raise Refused when a worksheet of an xlsx says it has more rows than `limits.rows` (read
+    from the first bytes of each sheet: its `<dimension>`)."""
+    if limits.rows is None:
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                    continue
+                with archive.open(member) as handle:
+                    found = _DIMENSION.search(handle.read(4096))
+                if found:
+                    rows = int(found.group(2) or found.group(1))
+                    if rows > limits.rows:
+                        raise Refused(
+                            f"工作表有 {rows:,} 行，超过汇总表的上限 {limits.rows:,} 行，未读取；"
+                            "请核对文件是否为本单位的汇总表"
+                        )
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise Refused(
+            f"文件不完整或已损坏（ZIP 结构错误，{type(error).__name__}），可能下载或复制中断；"
+            "请重新导出或复制"
+        ) from None
 
 
 def kind_of(path: Path) -> str:
@@ -96,7 +150,7 @@ def refuse_disguise(path: Path, kind: str, expected: str) -> None:
     if kind == "ole" and is_encrypted_office(path):
         raise Refused("文件设有打开密码（已加密），无法读取；请取消密码后重新放入")
     if kind in DISGUISES:
-        what = "Word 文件" if path.suffix.lower() == ".docx" else "Excel 表格"
+        what = "Word 文件" if path.suffix.lower() in (".docx", ".doc", ".wps") else "Excel 表格"
         raise Refused(DISGUISES[kind].format(what=what))
     if kind != expected:
         raise Refused(

@@ -156,11 +156,11 @@ def write_broken_corpus(inbox: Path) -> dict[str, Expected]:
     write_docx(inbox / "cities" / "邯郸.docx", "邯郸市推荐汇总表", [CITY_HEADERS, ["1", "某公司"]])
     data = (inbox / "cities" / "邯郸.docx").read_bytes()
     put("cities/邯郸.docx", "unreadable", "不完整或已损坏").write_bytes(data[: len(data) // 3])
-    _good_xlsx(
-        put("cities/沧州.xlsx", "read", ""),
+    _good_xlsx(  # a unit whose other table is unreadable: this one is its only table
+        put("cities/张家口.xlsx", "read", ""),
         CITY_HEADERS,
         [["…"], ["注：本表由市级工信部门填报"]],
-        "沧州市推荐“领跑者”企业培育及认定申报汇总表",
+        "张家口市推荐“领跑者”企业培育及认定申报汇总表",
     )
     put("cities/衡水.xls", "unreadable", "网页（HTML）").write_text(
         "<!DOCTYPE html><table><tr><td>企业名称</td></tr></table>", encoding="utf-8"
@@ -176,7 +176,7 @@ def write_broken_corpus(inbox: Path) -> dict[str, Expected]:
     )
     _good_xlsx(put("cities/廊坊.xlsx", "unreadable", "未找到附件2表头"), ["甲", "乙"], [["1", "2"]])
     put("cities/~$秦皇岛.xlsx", "skipped", "临时锁文件").write_bytes(b"\x00" * 162)
-    put("cities/邢台.doc", "unreadable", "不支持").write_bytes(b"\xd0\xcf\x11\xe0")
+    put("cities/邢台.doc", "unreadable", "不是有效的Word 文件").write_bytes(b"\xd0\xcf\x11\xe0")
     _encrypted(put("cities/张家口.docx", "unreadable", "加密"))
     put("cities/.DS_Store", "skipped", "隐藏文件").write_bytes(b"\x00\x00\x00\x01Bud1")
 

@@ -235,7 +235,7 @@ class Served:
         open problems of that table (its rows' and the applications it lacks)."""
         p = self.programme
         units = [scope.unit] if scope.unit else p.units
-        empty = {"unit": units, "files": "", "arrived_at": None, "rows": 0}
+        empty = {"unit": units, "files": "", "received": False, "arrived_at": None, "rows": 0}
         if not self.has("inbox_files"):
             return pd.DataFrame(empty)
         versions = self.has("city_table_versions")
@@ -268,6 +268,7 @@ class Served:
             )
             SELECT u.unit,
                    coalesce(string_agg(DISTINCT f.source_file, '、' ORDER BY f.source_file), '') AS files,
+                   count(f.source_file) > 0 AS received,
                    coalesce(any_value(c.submitted_at), max(f.modified_at)) AS arrived_at,
                    coalesce(sum(f.rows), 0)::BIGINT AS rows,
                    any_value(c.version) AS version,
@@ -285,7 +286,7 @@ class Served:
         frame["arrived_at"] = frame["arrived_at"].map(
             lambda t: None if t is None or pd.isna(t) else pd.Timestamp(t).tz_convert(p.timezone)
         )
-        return frame
+        return frame if scope.records else frame.drop(columns=["files"])  # names: record details
 
     def table_versions(self, scope: Scope) -> pd.DataFrame:
         """Every submitted version of the city tables the scope may see, newest first."""
@@ -302,7 +303,9 @@ class Served:
         )
 
     def unreadable_city_files(self, scope: Scope) -> pd.DataFrame:
-        """City-table files not read, and why; a city bureau sees only those read as its own unit's."""
+        """City-table files not read, and why; a city bureau sees only those read as its own unit's.
+        File names and reasons are record details: refused without record access."""
+        self.require_records(scope)
         if not self.has("inbox_files"):
             return pd.DataFrame(columns=["source_file", "reason"])
         return self.select(

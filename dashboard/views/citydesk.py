@@ -34,7 +34,7 @@ st.caption(f"报送截止日期：{due:%Y-%m-%d}。截止后仍可上报，将�
 arrivals = data.served().city_table_arrivals(scope)
 current = arrivals[arrivals["unit"] == unit].iloc[0] if len(arrivals) else None
 left, middle, right = st.columns(3)
-if current is None or not current["files"]:
+if current is None or not current["received"]:
     left.metric("当前汇总表", "未收到")
 else:
     version = current.get("version")

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     programme = load_programme()
     layout = Layout.resolve(args.inbox, args.warehouse)
-    store = CorrectionStore(layout.corrections, layout.backups)
+    store = CorrectionStore(layout.corrections, layout.backups, layout.readable())
     if args.action == "template":
         out = xlsx_path(args.file, "FILE")
         with open_served(args.warehouse) as conn:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
+from zoneinfo import ZoneInfo
 
 from pipelines.cli.common import CommandError, add_location_options
 
@@ -109,16 +111,19 @@ def run(args: argparse.Namespace) -> int:
 def show_audit(args: argparse.Namespace) -> int:
     from assets.access.audit import EVENT_LABELS, AuditLog
     from assets.foundation.layout import Layout
+    from assets.foundation.programme import load_programme
 
+    zone = ZoneInfo(load_programme().timezone)
     entries = AuditLog(Layout.resolve(args.inbox, args.warehouse).audit).entries(
         args.limit, args.event
     )
     if entries.empty:
         print("（无记录 no entries）")
     for row in entries.itertuples():
-        where = f"{row.role or ''}{'/' + row.unit if row.unit else ''}"
+        where = f"{row.role}{'/' + row.unit if row.unit else ''}"
+        at = dt.datetime.fromisoformat(row.at).astimezone(zone)
         print(
-            f"{row.at}\t{EVENT_LABELS.get(row.event, row.event)}\t{row.who}\t{where}\t"
-            f"{row.address or ''}\t{row.detail or ''}"
+            f"{at:%Y-%m-%d %H:%M:%S}\t{EVENT_LABELS.get(row.event, row.event)}\t{row.who}\t"
+            f"{where}\t{row.address}\t{row.detail}"
         )
     return 0
