@@ -1,7 +1,7 @@
 """Set up Lingpao on a fresh machine (Python 3.11+ and pip only) and run it or its tests.
 
 python3 bootstrap.py run    # .venv, sample inbox if data/inbox is empty, pipeline, dashboard
-python3 bootstrap.py test   # .venv, browser for the page tests, ruff, import layers, all tests
+python3 bootstrap.py test   # .venv, browser and LibreOffice for the tests, ruff, import layers, all tests
 """
 
 from __future__ import annotations
@@ -36,9 +36,22 @@ def setup() -> None:
     sh(BIN / "uv", "sync", "--locked", "--python", BIN / "python", env=env)
 
 
-def ensure_browser() -> None:
-    """Debian's chromium and CJK fonts for the page screenshots (no browser is downloaded)."""
-    if shutil.which("chromium") and Path("/usr/share/fonts/opentype/noto").exists():
+SYSTEM_PACKAGES = {  # Debian's: nothing is downloaded from elsewhere
+    "chromium": "chromium",  # the page tests' browser
+    "fonts-noto-cjk": "/usr/share/fonts/opentype/noto",  # Chinese text in the screenshots
+    "libreoffice-writer-nogui": "soffice",  # .doc/.wps tables (and rendering documents to PDF)
+    "libreoffice-calc-nogui": "/usr/lib/libreoffice/program/libsclo.so",  # .et tables
+}
+
+
+def ensure_system_packages() -> None:
+    """Debian's chromium, CJK fonts and LibreOffice for the tests (installed when root)."""
+    missing = [
+        package
+        for package, present in SYSTEM_PACKAGES.items()
+        if not (Path(present).exists() if present.startswith("/") else shutil.which(present))
+    ]
+    if not missing:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
         sh("apt-get", "update", "-qq")
@@ -47,13 +60,14 @@ def ensure_browser() -> None:
             "install",
             "-y",
             "-qq",
-            "chromium",
-            "fonts-noto-cjk",
+            *missing,
             env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
         )
     else:
         print(
-            "chromium not found and cannot be installed here: browser tests will say so", flush=True
+            f"not installed and cannot be installed here: {', '.join(missing)}; "
+            "the tests that need them will say so",
+            flush=True,
         )
 
 
@@ -72,7 +86,7 @@ def run_main() -> None:
 
 
 def run_tests() -> None:
-    ensure_browser()
+    ensure_system_packages()
     sh(BIN / "ruff", "check", ".")
     sh(BIN / "ruff", "format", "--check", ".")
     sh(BIN / "lint-imports")  # the floors import downward only (pyproject.toml)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -29,11 +28,18 @@ def command_run(args: argparse.Namespace) -> int:
         load_programme()
     except (FileNotFoundError, ValueError) as error:
         raise CommandError(f"申报年度配置有误 (programme configuration): {error}") from error
-    from pipelines.run import run_pipeline  # Dagster loads only for a run that can start
+    from pipelines.run import run_pipeline, run_queued  # Dagster loads only for a run that starts
 
-    summary = run_pipeline(
-        args.inbox, args.warehouse, allow_shrink=args.allow_shrink, full=args.full
-    )
+    if args.queued:
+        os.nice(10)  # a background re-check yields the processor to the people using the pages
+        summary = run_queued(args.inbox, args.warehouse)
+        if summary is None:
+            print("没有待运行的检查，或另一个进程正在运行 (nothing queued, or another runner)")
+            return 0
+    else:
+        summary = run_pipeline(
+            args.inbox, args.warehouse, allow_shrink=args.allow_shrink, full=args.full
+        )
     print("\n".join(summary.lines()))
     return 0 if summary.success else 1
 
@@ -47,7 +53,9 @@ def command_sample(args: argparse.Namespace) -> int:
 
 
 def command_dashboard(args: argparse.Namespace) -> int:
+    from assets.access.signin import BELIEVE_NO_FORWARDING
     from assets.foundation.layout import Layout
+    from pipelines.cli.service import run_service
 
     layout = Layout.resolve(args.inbox, args.warehouse)
     if not layout.users.exists() and args.address not in LOOPBACK:
@@ -55,7 +63,8 @@ def command_dashboard(args: argparse.Namespace) -> int:
             f"没有用户文件（{layout.users}）时，仪表盘只在本机（127.0.0.1）提供服务，不能监听 "
             f"{args.address}。请先添加用户：lingpao users add ID --role ROLE --password-stdin"
         )
-    env = dict(os.environ, LINGPAO_WAREHOUSE=str(layout.warehouse))
+    # the address of a request is its TCP peer's, whatever X-Forwarded-For a caller sends
+    env = dict(os.environ, LINGPAO_WAREHOUSE=str(layout.warehouse), **BELIEVE_NO_FORWARDING)
     if args.inbox:
         env["LINGPAO_INBOX"] = args.inbox
     app = PROJECT_ROOT / "dashboard" / "app.py"
@@ -75,9 +84,15 @@ def command_dashboard(args: argparse.Namespace) -> int:
         "false",
         "--client.showErrorDetails",
         "none",
+        "--client.disableDataExport",  # no unaudited CSV download or copy from any table
+        "true",
+        "--runner.postScriptGC",  # a full collection after every page cost most of its time
+        "false",
+        "--server.fileWatcherType",  # nor walking every module's path after every page
+        "none",
     ]
     print(f"Lingpao dashboard: http://{args.address}:{args.port}", flush=True)
-    return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+    return run_service(command, env, PROJECT_ROOT)  # SIGTERM/SIGINT stop it and all it started
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--full",
         action="store_true",
         help="read every inbox file again and validate every suite, whatever the cache holds",
+    )
+    run.add_argument(
+        "--queued",
+        action="store_true",
+        help="take up the re-checks asked for (by the dashboard, by submissions), one run for all "
+        "that wait, until none is left; exits at once if another runner is at work",
     )
     run.set_defaults(handler=command_run)
 
@@ -137,15 +158,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every failure is one line on standard error (no traceback): exit 2 for
+    what the person can put right (a file, an option, a damaged store named with what to do), 1
+    for an unexpected error (`LINGPAO_DEBUG=1` shows its traceback)."""
+    from assets.foundation.settings import Settings
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except CommandError as error:
+    except KeyboardInterrupt:
+        print("lingpao: 已中断 (interrupted)", file=sys.stderr)
+        return 130
+    except (CommandError, OSError, ValueError) as error:
         print(f"lingpao: {error}", file=sys.stderr)
         return 2
-    except (OSError, ValueError) as error:
-        print(f"lingpao: {error}", file=sys.stderr)
-        return 2
+    except Exception as error:
+        if Settings.load().get("LINGPAO_DEBUG"):
+            raise
+        if type(error).__module__.startswith(("assets.", "pipelines.")):
+            print(f"lingpao: {error}", file=sys.stderr)  # ours: the message says what to do
+            return 2
+        print(
+            f"lingpao: 意外错误 (unexpected error) {type(error).__name__}: {error}"
+            "（设置 LINGPAO_DEBUG=1 可显示详细信息）",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":
