@@ -9,12 +9,19 @@ import streamlit as st
 from assets.corrections.actions import Desk
 from dashboard import data
 from dashboard.access import viewer
+from dashboard.runs import request_run
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def desk() -> Desk:
-    return Desk(data.layout(), viewer(), data.programme())
+    layout = data.layout()
+    return Desk(
+        layout,
+        viewer(),
+        data.programme(),
+        start_run=lambda who, why: request_run(layout, who, why),
+    )
 
 
 def download(

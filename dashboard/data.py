@@ -4,6 +4,7 @@ cached per published version; the queries themselves (and their scope checks) ar
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ import streamlit as st
 from assets.foundation.layout import Layout
 from assets.foundation.programme import Programme, load_programme
 from assets.labels import Labels
-from assets.warehouse.connection import connect_read_only, is_lock_conflict
+from assets.warehouse.connection import is_lock_conflict
 from assets.warehouse.served import ALL_UNITS, FILTER_COLUMNS, Filters, Served
 
 NO_FILTERS = Filters()
@@ -29,16 +30,41 @@ def database_file() -> Path | None:
     return layout().readable()
 
 
-def version() -> tuple[str, int]:
-    """Identity of the data being served: changes whenever a run publishes a new copy."""
+def version() -> tuple[str, int, int]:
+    """Identity of the data being served: changes whenever a run publishes a new copy (a new file
+    put in place: another inode, another time)."""
     path = database_file()
-    return (str(path), path.stat().st_mtime_ns) if path else ("", 0)
+    if not path:
+        return ("", 0, 0)
+    stat = path.stat()
+    return (str(path), stat.st_mtime_ns, stat.st_ino)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _database(data_version: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
+    """The published copy of one version, attached read-only to an in-memory database of its own
+    and shared by every session (each query on its own cursor: a fraction of a millisecond, where
+    opening the file for each query took ten). Its own database, because DuckDB hands out one
+    instance per path: a connection kept to the path would go on reading the file a run has since
+    replaced."""
+    conn = duckdb.connect()
+    conn.execute("SET enable_progress_bar = false")
+    for attempt in range(20):  # the warehouse itself (nothing published yet) may be being written
+        try:
+            conn.execute("ATTACH ? AS served (READ_ONLY)", [data_version[0]])
+            return conn
+        except duckdb.IOException as error:
+            if not is_lock_conflict(error) or attempt == 19:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return conn
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached(data_version: tuple[str, int], sql: str, params: tuple) -> pd.DataFrame:
-    with connect_read_only(Path(data_version[0])) as conn:
-        return conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
+def _cached(data_version: tuple[str, int, int], sql: str, params: tuple) -> pd.DataFrame:
+    with _database(data_version).cursor() as cursor:
+        cursor.execute("USE served")
+        return cursor.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
 
 
 def _run(sql: str, params: tuple) -> pd.DataFrame:

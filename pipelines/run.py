@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import duckdb
 from assets.foundation.layout import Layout
 from assets.warehouse.connection import set_aside_if_damaged
 from assets.warehouse.runlock import run_lock
+from assets.warehouse.runqueue import RunQueue
 from pipelines.definitions import ALL_ASSETS
 from pipelines.resources import make_resources
 
@@ -32,6 +35,7 @@ NOT_READ = {
     "superseded": "已被取代 superseded",
 }
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+Progress = Callable[[str], None]  # told the key of each step as it starts
 
 
 @dataclass
@@ -178,11 +182,35 @@ def run_config(full: bool = False, allow_shrink: bool = False) -> dict:
     }
 
 
+def _materialize(
+    resources: dict, run_config: dict, instance: dg.DagsterInstance, progress: Progress | None
+):
+    """`dagster.materialize` of every asset, with a run id known beforehand so that `progress`
+    hears of each step as it starts (a page or a terminal shows where a long run is)."""
+    defs = dg.Definitions(
+        jobs=[dg.define_asset_job(name="lingpao_run")], assets=ALL_ASSETS, resources=resources
+    )
+    job = defs.resolve_job_def("lingpao_run")
+    run_id = str(uuid.uuid4())  # as Dagster makes them
+    if progress is not None:
+
+        def heard(entry, _cursor=None) -> None:
+            event = entry.dagster_event
+            if event is not None and event.event_type_value == "STEP_START" and event.step_key:
+                progress(event.step_key)
+
+        instance.event_log_storage.watch(run_id, None, heard)
+    return job.execute_in_process(
+        run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
+    )
+
+
 def run_pipeline(
     inbox: str | None = None,
     warehouse: str | None = None,
     allow_shrink: bool = False,
     full: bool = False,
+    progress: Progress | None = None,
 ) -> RunSummary:
     """Materialise every asset once without a server; failures of records are data, not errors.
 
@@ -197,13 +225,7 @@ def run_pipeline(
         started = time.time()
         notice = set_aside_if_damaged(target)
         instance = dg.DagsterInstance.ephemeral()
-        result = dg.materialize(
-            ALL_ASSETS,
-            resources=resources,
-            instance=instance,
-            raise_on_error=False,
-            run_config=run_config(full, allow_shrink),
-        )
+        result = _materialize(resources, run_config(full, allow_shrink), instance, progress)
         finished = time.time()
         failure = None if result.success else failure_text(result)
         summary = summarise(target, result.success, failure)
@@ -219,3 +241,25 @@ def run_pipeline(
             if key in materialization.metadata:
                 summary.cache[key] = int(materialization.metadata[key].value)
     return summary
+
+
+def run_queued(inbox: str | None = None, warehouse: str | None = None) -> RunSummary | None:
+    """Take up the runs asked for on the warehouse (`RunQueue`): while requests wait, take them
+    all and run the pipeline once for them. Returns the last run's summary, or None when another
+    runner is at work (it takes up what waits) or nothing was asked for."""
+    queue = RunQueue(Layout.resolve(inbox, warehouse).warehouse)
+    last = None
+    while True:
+        with queue.runner() as held:
+            if not held:
+                return last
+            while taken := queue.take():
+                queue.started(taken)
+                try:
+                    summary = run_pipeline(inbox, warehouse, progress=queue.step)
+                except Exception as error:  # a run that cannot even start is a failed run
+                    summary = RunSummary(success=False, failure=f"{type(error).__name__}: {error}")
+                queue.finished(taken, summary.success, summary.failure, summary.lines())
+                last = summary
+        if not queue.pending():  # asked for after the lock was let go: take it up too
+            return last

@@ -120,7 +120,7 @@ def test_the_store_refuses_what_a_city_bureau_may_not_do(warehouse):
             ],
         )
     assert store.decisions().empty and store.corrections().empty
-    assert desk(warehouse, bureau).start_run(running=False) is not None  # refused, not started
+    assert desk(warehouse, bureau).start_run() is not None  # refused, not started
     assert desk(warehouse, LEADER).decide(issue, "waived", "领导决定") is not None
     assert store.decisions().empty
     entries = desk(warehouse, bureau).audit.entries(event="refused")

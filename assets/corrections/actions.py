@@ -4,10 +4,7 @@ write), and each is written to the audit log with who, role and time."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
 
 from assets.access.audit import AuditLog
 from assets.access.roles import Forbidden
@@ -21,17 +18,28 @@ from assets.foundation.layout import Layout
 from assets.foundation.programme import Programme
 from assets.warehouse.connection import connect_read_only
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RunStarter = Callable[[str, str], object]  # (who, why): ask for a run, by the entry point's means
 
 
 class Desk:
-    """One viewer's hands on the data: the store, the served warehouse and the audit log."""
+    """One viewer's hands on the data: the store, the served warehouse and the audit log.
 
-    def __init__(self, layout: Layout, actor: Viewer, programme: Programme) -> None:
+    `start_run(who, why)` asks for a re-check; the entry point that builds the desk says how (the
+    dashboard starts a queued runner in the background; the command line runs it itself). Without
+    one, nothing is started."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        actor: Viewer,
+        programme: Programme,
+        start_run: RunStarter | None = None,
+    ) -> None:
         self.layout, self.actor, self.programme = layout, actor, programme
-        self.store = CorrectionStore(layout.corrections, layout.backups)
+        self.store = CorrectionStore(layout.corrections, layout.backups, layout.readable())
         self.audit = AuditLog(layout.audit)
         self.versions = TableVersions(layout.inbox, programme)
+        self._start_run = start_run
 
     def _guarded(self, event: str, detail: str, action) -> str | None:
         """Run an action; a refusal or a bad value becomes the message shown, and is audited."""
@@ -97,7 +105,8 @@ class Desk:
     def check_table(self, unit: str, name: str, data: bytes) -> TableCheck:
         """What the rules would raise for an uploaded table as `unit`'s (nothing is kept)."""
         self.actor.require("submit_table", unit)
-        return check_upload(data, name, self.programme, self.layout.readable(), unit)
+        scope = self.actor.scope.unit  # a city bureau's check sees its own unit's platform only
+        return check_upload(data, name, self.programme, self.layout.readable(), unit, scope)
 
     def submit_table(
         self, unit: str, name: str, data: bytes, recheck: bool = True
@@ -115,8 +124,8 @@ class Desk:
             return str(problem), None, None
         late = "（逾期）" if version.late else ""
         self.audit.record("submit_table", self.actor, f"{unit} 第{version.version}版{late} {name}")
-        if recheck:
-            self._launch_run()  # the submission's own consequence, whoever may start runs
+        if recheck:  # the submission's own consequence, whoever may start runs
+            self._launch_run(f"{unit}上报第{version.version}版汇总表")
         return None, check, version
 
     def rollback_table(self, unit: str, version: int, recheck: bool = True) -> str | None:
@@ -127,7 +136,7 @@ class Desk:
             lambda: self.versions.rollback(self.actor, unit, version),
         )
         if problem is None and recheck:
-            self._launch_run()
+            self._launch_run(f"{unit}回退到第{version}版汇总表")
         return problem
 
     def download(self, action: str, unit: str | None, what: str, build) -> bytes:
@@ -142,35 +151,17 @@ class Desk:
         self.audit.record("download", self.actor, what)
         return data
 
-    def start_run(self, running: bool) -> str | None:
-        """Start `lingpao run` in the background unless one is running; None when started."""
+    def start_run(self) -> str | None:
+        """Ask for a re-check (taken up with any others waiting); the refusal, or None."""
         try:
             self.actor.require("run")
         except Forbidden as refusal:
             self.audit.record("refused", self.actor, f"run: {refusal}")
             return str(refusal)
-        if running:
-            return "已有运行在进行。"
-        self._launch_run()
+        self._launch_run("从仪表盘重新检查")
         self.audit.record("run", self.actor, "从仪表盘重新检查")
         return None
 
-    def _launch_run(self) -> None:
-        """`lingpao run` in its own process (it waits for a run in progress to finish first)."""
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pipelines.cli",
-                "run",
-                "--inbox",
-                str(self.layout.inbox),
-                "--warehouse",
-                str(self.layout.warehouse),
-            ],
-            cwd=PROJECT_ROOT,
-            env=dict(os.environ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    def _launch_run(self, why: str) -> None:
+        if self._start_run is not None:
+            self._start_run(self.actor.label, why)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from dashboard import data
+from dashboard.charts import chart
 from dashboard.common import SHOWN_ROWS, chart_safe, count_caption, number, page, search_box
 
 programme = data.programme()
@@ -40,15 +42,19 @@ def stacked_by_cluster(column: str, legend: str, height: int, key: str) -> None:
         st.info("暂无已提交的申报。")
         return
     counts[legend] = labels.series(KIND[column], counts[column])
-    chart = px.bar(
-        chart_safe(counts),
-        x="cluster",
-        y="applications",
-        color=legend,
-        labels={"cluster": "所属集群", "applications": "申报数"},
-    )
-    chart.update_layout(height=height, margin={"t": 10, "b": 10})
-    st.plotly_chart(chart, width="stretch", key=key)
+
+    def stacked(frame: pd.DataFrame):
+        figure = px.bar(
+            chart_safe(frame),
+            x="cluster",
+            y="applications",
+            color=legend,
+            labels={"cluster": "所属集群", "applications": "申报数"},
+        )
+        figure.update_layout(height=height, margin={"t": 10, "b": 10})
+        return figure
+
+    chart(key, counts, stacked, legend, height)
 
 
 st.subheader("各集群申报方向")
@@ -63,15 +69,19 @@ else:
     grid = heat.pivot_table(
         index="city", columns="方向", values="applications", aggfunc="sum", fill_value=0
     )
-    chart = px.imshow(
-        chart_safe(grid),
-        text_auto=True,
-        aspect="auto",
-        color_continuous_scale="Blues",
-        labels={"x": "申报方向", "y": "所属市", "color": "申报数"},
-    )
-    chart.update_layout(height=420, margin={"t": 10, "b": 10})
-    st.plotly_chart(chart, width="stretch", key="city_direction")
+
+    def heat_map(frame: pd.DataFrame):
+        figure = px.imshow(
+            chart_safe(frame),
+            text_auto=True,
+            aspect="auto",
+            color_continuous_scale="Blues",
+            labels={"x": "申报方向", "y": "所属市", "color": "申报数"},
+        )
+        figure.update_layout(height=420, margin={"t": 10, "b": 10})
+        return figure
+
+    chart("city_direction", grid, heat_map)
 
 st.subheader("各集群申报类型")
 stacked_by_cluster("application_type", "申报类型", 340, "cluster_type")

@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
+from dashboard.charts import chart
 from dashboard.common import chart_safe, number, page
 
 programme = data.programme()
@@ -54,9 +55,13 @@ left, right = st.columns(2)
 with left:
     st.subheader("环节漏斗")
     funnel = data.served().funnel(scope, filters)
-    chart = px.funnel(funnel, x="申报数", y="环节")
-    chart.update_layout(height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10})
-    st.plotly_chart(chart, width="stretch", key="funnel")
+
+    def funnel_chart(frame: pd.DataFrame):
+        figure = px.funnel(frame, x="申报数", y="环节")
+        figure.update_layout(height=320, margin={"t": 10, "b": 10, "l": 10, "r": 10})
+        return figure
+
+    chart("funnel", funnel, funnel_chart)
 with right:
     st.subheader("每日提交")
     daily = data.served().daily_submissions(scope, filters)
@@ -64,44 +69,50 @@ with right:
         st.info("暂无已提交的申报。")
     else:
         daily["申报类型"] = labels.series("type", daily["application_type"])
-        chart = px.bar(
-            daily,
-            x="day",
-            y="applications",
-            color="申报类型",
-            labels={"day": "提交日期", "applications": "申报数"},
-        )
-        for type_id, colour in zip(
-            programme.types, ["#1f77b4", "#ff7f0e", "#2ca02c"], strict=False
-        ):
-            start, end = programme.window(type_id)
-            chart.add_vrect(
-                x0=pd.Timestamp(start) - pd.Timedelta(hours=12),
-                x1=pd.Timestamp(end) + pd.Timedelta(hours=12),
-                fillcolor=colour,
-                opacity=0.07,
-                line_width=0,
+
+        def daily_chart(frame: pd.DataFrame):
+            figure = px.bar(
+                frame,
+                x="day",
+                y="applications",
+                color="申报类型",
+                labels={"day": "提交日期", "applications": "申报数"},
             )
-        due = pd.Timestamp(programme.city_tables_due) + pd.Timedelta(hours=12)
-        chart.add_shape(
-            type="line",
-            x0=due,
-            x1=due,
-            y0=0,
-            y1=1,
-            yref="paper",
-            line={"color": "#d62728", "dash": "dash"},
-        )
-        chart.add_annotation(
-            x=due,
-            y=1,
-            yref="paper",
-            text="市级汇总表截止",
-            showarrow=False,
-            font={"color": "#d62728"},
-        )
-        chart.update_layout(height=320, margin={"t": 20, "b": 10, "l": 10, "r": 10}, bargap=0.2)
-        st.plotly_chart(chart, width="stretch", key="daily")
+            for type_id, colour in zip(
+                programme.types, ["#1f77b4", "#ff7f0e", "#2ca02c"], strict=False
+            ):
+                start, end = programme.window(type_id)
+                figure.add_vrect(
+                    x0=pd.Timestamp(start) - pd.Timedelta(hours=12),
+                    x1=pd.Timestamp(end) + pd.Timedelta(hours=12),
+                    fillcolor=colour,
+                    opacity=0.07,
+                    line_width=0,
+                )
+            due = pd.Timestamp(programme.city_tables_due) + pd.Timedelta(hours=12)
+            figure.add_shape(
+                type="line",
+                x0=due,
+                x1=due,
+                y0=0,
+                y1=1,
+                yref="paper",
+                line={"color": "#d62728", "dash": "dash"},
+            )
+            figure.add_annotation(
+                x=due,
+                y=1,
+                yref="paper",
+                text="市级汇总表截止",
+                showarrow=False,
+                font={"color": "#d62728"},
+            )
+            figure.update_layout(
+                height=320, margin={"t": 20, "b": 10, "l": 10, "r": 10}, bargap=0.2
+            )
+            return figure
+
+        chart("daily", daily, daily_chart, programme.year)
         windows = "；".join(
             f"{spec['label']} {programme.window(t)[0]:%m-%d}至{programme.window(t)[1]:%m-%d}"
             for t, spec in programme.types.items()
@@ -152,7 +163,7 @@ arrivals["收到时间"] = arrivals["arrived_at"].map(
 )
 received = int((arrivals["状态"].isin(["已收到", "逾期提交"])).sum())
 st.metric("已收到", f"{received} / {len(arrivals)}")
-present = arrivals["files"].fillna("").astype(str) != ""
+present = arrivals["received"].fillna(False).astype(bool)
 submitted = arrivals["version"].notna()
 arrivals["版本"] = [
     f"第{int(v)}版（网上报送）" if online else ("收件箱文件" if there else "")
@@ -165,19 +176,15 @@ arrivals["未解决问题"] = [
     for n, online, there in zip(arrivals["open_problems"], submitted, present, strict=True)
 ]
 shown_columns = ["报送单位", "状态", "收到时间", "版本", "报送人", "申报行数", "未解决问题", "文件"]
+arrivals = arrivals.rename(
+    columns={"unit": "报送单位", "files": "文件", "rows": "申报行数", "submitted_by": "报送人"}
+)  # 报送人 and 文件 are there only for viewers with contact and record access
 st.dataframe(
-    arrivals.rename(
-        columns={
-            "unit": "报送单位",
-            "files": "文件",
-            "rows": "申报行数",
-            "submitted_by": "报送人",
-        }
-    ).reindex(columns=[c for c in shown_columns if c != "报送人" or scope.contacts]),
+    arrivals[[c for c in shown_columns if c in arrivals.columns]],
     hide_index=True,
     key="arrivals",
 )
-unreadable = data.served().unreadable_city_files(scope)
+unreadable = data.served().unreadable_city_files(scope) if scope.records else pd.DataFrame()
 if len(unreadable):
     st.warning(f"有 {len(unreadable)} 个汇总表文件未能读取，见下表。")
     st.dataframe(
@@ -217,7 +224,11 @@ with st.expander("按市、集群、方向的申报数"):
         if counts.empty:
             st.info("暂无已提交的申报。")
             continue
-        chart = px.bar(chart_safe(counts), x=counts.columns[0], y="申报数", text="申报数")
-        chart.update_layout(height=300, margin={"t": 10, "b": 10}, xaxis_title=None)
-        st.plotly_chart(chart, width="stretch", key=f"chart_{dimension}")
+
+        def counts_chart(frame: pd.DataFrame):
+            figure = px.bar(chart_safe(frame), x=frame.columns[0], y="申报数", text="申报数")
+            figure.update_layout(height=300, margin={"t": 10, "b": 10}, xaxis_title=None)
+            return figure
+
+        chart(f"chart_{dimension}", counts, counts_chart)
         st.dataframe(counts, hide_index=True, key=f"table_{dimension}")

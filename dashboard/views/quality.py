@@ -11,6 +11,7 @@ from assets.quality.rules import RULES
 from assets.quality.suites import SUITE_SOURCES, load_suite
 from dashboard import data
 from dashboard.actions import download
+from dashboard.charts import chart
 from dashboard.common import chart_safe, number, page, searched
 
 programme = data.programme()
@@ -56,15 +57,19 @@ else:
     )
     st.subheader("规则 × 各市")
     if not matrix.empty:
-        chart = px.imshow(
-            chart_safe(matrix),
-            text_auto=True,
-            aspect="auto",
-            color_continuous_scale="Reds",
-            labels={"x": "所属市", "y": "规则", "color": "问题数"},
-        )
-        chart.update_layout(height=max(300, 28 * len(matrix) + 150), margin={"t": 10, "b": 10})
-        st.plotly_chart(chart, width="stretch", key="issue_matrix")
+
+        def issue_map(frame: pd.DataFrame):
+            figure = px.imshow(
+                chart_safe(frame),
+                text_auto=True,
+                aspect="auto",
+                color_continuous_scale="Reds",
+                labels={"x": "所属市", "y": "规则", "color": "问题数"},
+            )
+            figure.update_layout(height=max(300, 28 * len(frame) + 150), margin={"t": 10, "b": 10})
+            return figure
+
+        chart("issue_matrix", matrix, issue_map)
         st.dataframe(matrix.reset_index(), hide_index=True, key="issue_table")
 
     st.subheader("查看记录")

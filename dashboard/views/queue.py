@@ -12,7 +12,7 @@ from assets.corrections.store import StoreDamaged
 from assets.exports.feedback import write_feedback
 from assets.quality.rules import RULES
 from assets.warehouse.connection import connect_read_only
-from assets.warehouse.runlock import is_running
+from assets.warehouse.runqueue import RunQueue
 from dashboard import actions, data
 from dashboard.access import viewer
 from dashboard.common import number, page, searched
@@ -301,11 +301,14 @@ else:
 st.subheader("重新检查与反馈")
 left, right = st.columns(2)
 with left:
-    if is_running(data.layout().warehouse):
-        st.info("正在运行检查……完成后页面数据自动更新。")
-    elif me.may("run") and st.button("立即重新检查（运行 lingpao run）", key="recheck"):
-        problem = desk.start_run(is_running(data.layout().warehouse))
-        st.info(problem) if problem else st.success("已开始运行。")
+    state = RunQueue(data.layout().warehouse).state()
+    if state == "running":
+        st.info("正在运行检查；此后的更正和上报将在本次运行结束后一并检查。")
+    elif state == "queued":
+        st.info("检查已排队，即将开始。")
+    if me.may("run") and st.button("立即重新检查（运行 lingpao run）", key="recheck"):
+        problem = desk.start_run()
+        st.info(problem) if problem else st.success("已加入检查队列，与其他待检查的变更一并运行。")
 with right:
     units = [scope.unit] if scope.unit else programme.units  # a city bureau gets its own list only
     feedback_unit = st.selectbox("反馈表：报送单位", units, key="g_feedback_unit")

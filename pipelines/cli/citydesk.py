@@ -87,12 +87,22 @@ def command_check(args: argparse.Namespace) -> int:
     return 0 if result.readable else UNREADABLE
 
 
-def _run(args: argparse.Namespace) -> int:
-    from pipelines.run import run_pipeline
+def _run(args: argparse.Namespace, who: str, why: str) -> int:
+    """Ask for a re-check and see it through: run it here when no runner is at work, else wait
+    for the runner to take it up (submissions arriving together share one run)."""
+    from assets.foundation.layout import Layout
+    from assets.warehouse.runqueue import RunQueue
+    from pipelines.run import run_queued
 
-    summary = run_pipeline(args.inbox, args.warehouse)
-    print("\n".join(summary.lines()))
-    return 0 if summary.success else 1
+    queue = RunQueue(Layout.resolve(args.inbox, args.warehouse).warehouse)
+    ticket = queue.request(who, why)
+    run_queued(args.inbox, args.warehouse)
+    if not queue.covered(ticket):
+        print("另一个检查正在运行，本次变更将在其后一并检查…… (waiting for the running check)")
+        queue.wait(ticket)
+    status = queue.status()
+    print("\n".join(status.get("summary") or []))
+    return 0 if status.get("success") else 1
 
 
 def command_submit(args: argparse.Namespace) -> int:
@@ -113,7 +123,8 @@ def command_submit(args: argparse.Namespace) -> int:
         return UNREADABLE
     late = "，逾期提交 (late)" if version.late else ""
     print(f"已上报 submitted: {unit}第{version.version}版{late} → {layout.inbox / version.file}")
-    return 0 if args.no_run else _run(args)
+    why = f"{unit}上报第{version.version}版汇总表"
+    return 0 if args.no_run else _run(args, desk.actor.label, why)
 
 
 def command_versions(args: argparse.Namespace) -> int:
@@ -124,6 +135,8 @@ def command_versions(args: argparse.Namespace) -> int:
     store = TableVersions(layout.inbox, programme)
     active = store.active()
     shown = store.versions(unit)
+    for problem in store.problems(unit):
+        print(f"注意 notice: {problem}")
     if not shown:
         print("尚无网上报送的汇总表 (no submitted versions)")
     for v in shown:
@@ -144,4 +157,4 @@ def command_rollback(args: argparse.Namespace) -> int:
     if problem:
         raise CommandError(problem)
     print(f"已回退 rolled back: {unit}现使用第{args.to}版")
-    return 0 if args.no_run else _run(args)
+    return 0 if args.no_run else _run(args, desk.actor.label, f"{unit}回退到第{args.to}版汇总表")
