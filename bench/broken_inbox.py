@@ -22,9 +22,10 @@ from bench.report import machine, write_section  # noqa: E402
 
 CHILD = """
 import json, resource, sys, time
-from pipelines.run import run_pipeline
+from lingpao.foundation.layout import Layout
+from lingpao.orchestration.run import run_pipeline
 start = time.perf_counter()
-summary = run_pipeline(sys.argv[1], sys.argv[2])
+summary = run_pipeline(Layout.resolve(sys.argv[1], sys.argv[2]))
 print(json.dumps({"seconds": time.perf_counter() - start, "success": summary.success,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "not_read": len(summary.unreadable)}))
@@ -32,9 +33,9 @@ print(json.dumps({"seconds": time.perf_counter() - start, "success": summary.suc
 BATCH = """
 import json, sys, time, openpyxl
 from pathlib import Path
-from assets.corrections.batch import HEADERS, read_batch
-from assets.warehouse.connection import connect_read_only
-from assets.foundation.programme import load_programme
+from lingpao.corrections.batch import HEADERS, read_batch
+from lingpao.warehouse.connection import connect_read_only
+from lingpao.foundation.programme import load_programme
 conn = connect_read_only(Path(sys.argv[1]))
 ids = [r[0] for r in conn.execute("SELECT issue_id FROM dq_issues WHERE status = 'open'").fetchall()]
 book = openpyxl.Workbook(write_only=True); sheet = book.create_sheet()
@@ -58,8 +59,8 @@ def child(code: str, *args: str) -> dict:
 
 def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    from assets.sample.broken import write_broken_corpus
-    from assets.sample.generator import write_sample
+    from lingpao.sample.broken import write_broken_corpus
+    from lingpao.sample.generator import write_sample
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

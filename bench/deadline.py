@@ -69,7 +69,7 @@ def lingpao(*args: object, env: dict | None = None) -> str:
 
 def prepare(base: Path, applications: int) -> tuple[Path, Path, list[str], dict[str, str]]:
     """The inbox run once, the users file, and each unit's table (pre-filled from the platform)."""
-    from assets.foundation.programme import load_programme
+    from lingpao.foundation.programme import load_programme
 
     inbox, warehouse = base / "inbox", base / "warehouse.duckdb"
     lingpao("sample", "--out", inbox, "--applications", applications, "--seed", 11)
@@ -169,8 +169,8 @@ def shown_on_progress(
 ) -> float:
     """When 总览 shows the unit's table as that version (epoch seconds): the moment the copy the
     page reads holds it as the unit's table, and a province session's 总览 drawn from it."""
-    from assets.foundation.layout import Layout
-    from assets.warehouse.connection import connect_read_only
+    from lingpao.foundation.layout import Layout
+    from lingpao.warehouse.connection import connect_read_only
 
     serving = Layout.resolve(warehouse=warehouse).serving
     while time.time() < deadline:
@@ -215,9 +215,9 @@ def refused_bomb(work: Path, warehouse: Path) -> tuple[float, str]:
             member.write(b"</sheetData></worksheet>")
         archive.writestr("[Content_Types].xml", "<Types/>")
     ratio = 300 * (1 << 20) / table.stat().st_size
-    from assets.citydesk.submission import check_upload
-    from assets.foundation.layout import Layout
-    from assets.foundation.programme import load_programme
+    from lingpao.citydesk.submission import check_upload
+    from lingpao.foundation.layout import Layout
+    from lingpao.foundation.programme import load_programme
 
     programme, served = load_programme(), Layout.resolve(warehouse=warehouse).serving
     data = table.read_bytes()
@@ -246,14 +246,15 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=4.0, help="seconds between two submissions")
     parser.add_argument("--no-write", action="store_true", help="print, do not touch docs/")
     args = parser.parse_args()
-    from assets.citydesk.versions import TableVersions
-    from assets.foundation.programme import load_programme
-    from assets.warehouse.runqueue import RunQueue
+    from lingpao.citydesk.versions import TableVersions
+    from lingpao.foundation.layout import Layout
+    from lingpao.foundation.programme import load_programme
+    from lingpao.warehouse.runqueue import RunQueue
 
     work = Path(tempfile.mkdtemp(prefix="lingpao-deadline-", dir=os.environ.get("BENCH_TMP")))
     print(f"preparing {args.applications} applications in {work}", flush=True)
     inbox, warehouse, units, people = prepare(work, args.applications)
-    runs_before = int(RunQueue(warehouse).status().get("runs") or 0)
+    runs_before = int(RunQueue(Layout.resolve(warehouse=warehouse)).status().get("runs") or 0)
     port = 8700 + os.getpid() % 200
     base = f"http://127.0.0.1:{port}"
     env = dict(
@@ -305,7 +306,7 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    queue = RunQueue(warehouse)
+    queue = RunQueue(Layout.resolve(warehouse=warehouse))
     status = queue.status()
     versions = TableVersions(inbox, load_programme())
     kept, active = versions.versions(), versions.active()

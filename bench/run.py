@@ -32,7 +32,7 @@ PEAK = "peak = next(int(l.split()[1]) for l in open('/proc/self/status') if l.st
 GENERATE = """
 import json, sys
 from pathlib import Path
-from assets.sample.generator import write_sample
+from lingpao.sample.generator import write_sample
 print(json.dumps(write_sample(Path(sys.argv[1]), seed=11, applications=int(sys.argv[2]), with_key=False)))
 """
 
@@ -111,9 +111,10 @@ RUN = (
     """
 import json, sys, time
 start = time.perf_counter()
-from pipelines.run import run_pipeline
+from lingpao.foundation.layout import Layout
+from lingpao.orchestration.run import run_pipeline
 imported = time.perf_counter()
-summary = run_pipeline(sys.argv[1], sys.argv[2], full=sys.argv[3] == "full")
+summary = run_pipeline(Layout.resolve(sys.argv[1], sys.argv[2]), full=sys.argv[3] == "full")
 """
     + PEAK
     + """print(json.dumps({"seconds": time.perf_counter() - imported, "wall": time.perf_counter() - start,
@@ -125,36 +126,35 @@ summary = run_pipeline(sys.argv[1], sys.argv[2], full=sys.argv[3] == "full")
 PAGES = """
 import json, statistics, sys, time
 import duckdb
-from assets.access.viewer import Viewer
-from assets.foundation.programme import load_programme
-from assets.warehouse.served import Filters, Served
+from lingpao.access.viewer import Viewer
+from lingpao.foundation.programme import load_programme
+from lingpao.queries import CityDesk, Clusters, Filters, Progress, Quality, Shortlist
 served_file = sys.argv[1]
 conn = duckdb.connect(served_file, read_only=True)
 run = lambda sql, params: conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
-q = Served(run, load_programme())
-province = Viewer(id="p", role="province").scope
-unit = q.programme.units[0]
-city = Viewer(id="c", role="city", unit=unit).scope
+programme = load_programme()
+province = Viewer(id="p", role="province")
+city = Viewer(id="c", role="city", unit=programme.units[0])
+p, c, q, s, d = (page(run, programme, province) for page in (Progress, Clusters, Quality, Shortlist, CityDesk))
+pc = Progress(run, programme, city)
 f = Filters()
 pages = {
-    "总览": lambda: (q.counts_by(["application_type"], province, f), q.drafts(province, f),
-                   q.stage_buckets(province, f), q.funnel(province, f), q.daily_submissions(province, f),
-                   q.counts_by(["city", "application_type", "stage"], province, f),
-                   q.city_table_arrivals(province), q.unreadable_city_files(province),
-                   q.longest_waiting(province, f, "submitted"), q.longest_waiting(province, f, "county_verified"),
-                   [q.application_counts(d, province, f) for d in ("city", "cluster", "direction")]),
-    "数据质量": lambda: (q.issues(province, f), q.rule_failures(province)),
-    "数据治理": lambda: (q.issues(province, f, status=None),),
-    "专家评审": lambda: (q.shortlist_counts(province, f), q.exclusions_count(province, f),
-                     q.shortlist_counts(province, f, None),
-                     [q.shortlist(province, f, limit=500, direction=d) for d in q.programme.directions],
-                     q.exclusions(province, f, limit=500), q.exclusions_count(province, f, None)),
-    "集群": lambda: (q.cluster_summary(province, f), q.idle_clusters(province, f),
-                   q.counts_by(["cluster", "direction"], province, f), q.counts_by(["city", "direction"], province, f),
-                   q.counts_by(["cluster", "application_type"], province, f),
-                   q.recommended_companies(province, f, limit=500), q.recommended_count(province, f)),
-    "上报汇总表": lambda: (q.city_table_arrivals(province), q.table_versions(province)),
-    "总览（市级用户）": lambda: (q.stage_buckets(city, f), q.counts_by(["city", "application_type", "stage"], city, f)),
+    "总览": lambda: (p.counts_by(["application_type"], f), p.drafts(f), p.figures("kpis", f),
+                   p.figures("funnel", f), p.daily_submissions(f),
+                   p.counts_by(["city", "application_type", "stage"], f),
+                   d.city_table_arrivals(), d.unreadable_city_files(),
+                   [p.longest_waiting(f, stages) for _, stages, _ in p.figures("waiting", f)],
+                   [p.application_counts(dim, f) for dim in ("city", "cluster", "direction")]),
+    "数据质量": lambda: (q.issues(f), q.rule_failures()),
+    "数据治理": lambda: (q.issues(f, status=None),),
+    "专家评审": lambda: (s.shortlist_counts(f), s.exclusions_count(f), s.shortlist_counts(f, None),
+                     [s.shortlist(f, limit=500, direction=x) for x in programme.directions],
+                     s.exclusions(f, limit=500), s.exclusions_count(f, None)),
+    "集群": lambda: (c.cluster_summary(f), c.idle_clusters(f), c.counts_by(["cluster", "direction"], f),
+                   c.counts_by(["city", "direction"], f), c.counts_by(["cluster", "application_type"], f),
+                   c.recommended_companies(f, limit=500), c.recommended_count(f)),
+    "上报汇总表": lambda: (d.city_table_arrivals(), d.table_versions()),
+    "总览（市级用户）": lambda: (pc.figures("kpis", f), pc.counts_by(["city", "application_type", "stage"], f)),
 }
 result = {}
 for name, load in pages.items():
@@ -171,7 +171,7 @@ import json, sys, time
 from streamlit.testing.v1 import AppTest
 result = {}
 for page in ("progress", "quality", "queue", "shortlist", "clusters", "citydesk"):
-    at = AppTest.from_file("dashboard/app.py", default_timeout=600)
+    at = AppTest.from_file("lingpao/dashboard/app.py", default_timeout=600)
     at.run()
     times = []
     for _ in range(3):
@@ -189,10 +189,10 @@ print(json.dumps(result))
 COLD = """
 import json, time
 start = time.perf_counter()
-import dashboard.data, dashboard.access, dashboard.common  # noqa: F401
+import lingpao.dashboard.data, dashboard.access, dashboard.common  # noqa: F401
 imported = time.perf_counter() - start
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("dashboard/app.py", default_timeout=300)
+at = AppTest.from_file("lingpao/dashboard/app.py", default_timeout=300)
 begun = time.perf_counter(); at.run()
 print(json.dumps({"imports": imported, "first_page": time.perf_counter() - begun,
                   "dagster": "dagster" in __import__("sys").modules,
@@ -240,10 +240,10 @@ def change_one_city_table(inbox: Path) -> str:
 
 
 def record_one_correction(warehouse: Path) -> None:
-    from assets.access.viewer import operator
-    from assets.corrections.store import Correction, CorrectionStore
-    from assets.foundation.layout import Layout
-    from assets.warehouse.connection import connect_read_only
+    from lingpao.access.viewer import operator
+    from lingpao.corrections.store import Correction, CorrectionStore
+    from lingpao.foundation.layout import Layout
+    from lingpao.warehouse.connection import connect_read_only
 
     layout = Layout.resolve(warehouse=warehouse)
     with connect_read_only(layout.serving) as conn:

@@ -12,10 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.access.signin import BELIEVE_NO_FORWARDING
-from assets.foundation.programme import load_programme
-from assets.sample.generator import write_sample
-from pipelines.run import run_pipeline
+from lingpao.access.signin import BELIEVE_NO_FORWARDING
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.orchestration.run import run_pipeline
+from lingpao.sample.generator import write_sample
 
 # AppTest reads .streamlit/config.toml from the working directory; say it here too, whatever that is.
 os.environ.setdefault("STREAMLIT_RUNNER_MAGIC_ENABLED", "false")
@@ -85,7 +86,7 @@ def sample_run(tmp_path_factory) -> dict:
     inbox = base / "inbox"
     key = write_sample(inbox, seed=7, applications=300)
     warehouse = base / "warehouse.duckdb"
-    summary = run_pipeline(str(inbox), str(warehouse))
+    summary = run_pipeline(Layout.resolve(inbox, warehouse))
     assert summary.success, summary.failure
     return {
         "inbox": inbox,

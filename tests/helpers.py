@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.sample.generator import CITY_HEADERS, PLATFORM_HEADERS
-from pipelines.run import RunSummary, run_pipeline
+from lingpao.foundation.layout import Layout
+from lingpao.orchestration.run import RunSummary, run_pipeline
+from lingpao.sample.generator import CITY_HEADERS, PLATFORM_HEADERS
 
 __all__ = ["CITY_HEADERS", "PLATFORM_HEADERS", "platform_record", "run"]
 
@@ -23,7 +24,7 @@ def lingpao_cli(
 ) -> subprocess.CompletedProcess:
     """The real `lingpao` command in its own process, as a person runs it: exit code and output."""
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *map(str, args)],
+        [sys.executable, "-m", "lingpao.cli", *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -69,7 +70,7 @@ def run(
 ) -> tuple[RunSummary, Path]:
     """Run the pipeline; `allow_shrink` for an inbox that deliberately has no platform snapshot."""
     warehouse = tmp_path / name
-    summary = run_pipeline(str(inbox), str(warehouse), allow_shrink=allow_shrink)
+    summary = run_pipeline(Layout.resolve(inbox, warehouse), allow_shrink=allow_shrink)
     assert summary.success, summary.failure
     return summary, warehouse
 
@@ -90,7 +91,7 @@ def write_inbox(
     name: str = "platform/export_20230801.csv",
 ) -> None:
     """A platform snapshot (csv), a pool list (code, name, status label) and 附件2 tables per unit."""
-    from assets.sample.writers import write_csv, write_xlsx
+    from lingpao.sample.writers import write_csv, write_xlsx
 
     write_csv(inbox / name, [PLATFORM_HEADERS, *platform], "utf-8")
     if pool:
@@ -144,7 +145,7 @@ HOSTILE = {
 def write_hostile_inbox(inbox: Path) -> dict[str, str]:
     """An inbox whose names, contacts, directions, codes, clusters and file names are hostile:
     formulas, script and image tags, markdown links. Returns the application ids by what they carry."""
-    from assets.sample.writers import write_xlsx
+    from lingpao.sample.writers import write_xlsx
 
     certified = code(901)
     rows = [

@@ -5,20 +5,22 @@ from pathlib import Path
 
 import pytest
 
-from assets.access.roles import PAGES, PERMISSIONS, Forbidden
-from assets.access.users import User, UsersFileError, load_users, parse_users, save_users
-from assets.access.viewer import Viewer, operator
-from assets.corrections.actions import Desk
-from assets.corrections.records import issue_of
-from assets.corrections.store import Correction, CorrectionStore
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
-from assets.warehouse.connection import connect_read_only
-from pipelines.run import run_pipeline
+from lingpao.access.roles import PAGES, PERMISSIONS, Forbidden
+from lingpao.access.users import User, UsersFileError, load_users, parse_users, save_users
+from lingpao.access.viewer import Viewer, operator
+from lingpao.corrections.records import issue_of
+from lingpao.corrections.store import Correction, CorrectionStore
+from lingpao.desk import Desk
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.orchestration.run import run_pipeline
+from lingpao.queries import NO_FILTERS, Progress, Quality
+from lingpao.warehouse.connection import connect_read_only
 from tests.conftest import query
 from tests.helpers import copy_warehouse
 
-UNITS = load_programme(2023).units
+PROGRAMME = load_programme(2023)
+UNITS = PROGRAMME.units
 STEWARD = Viewer(id="steward@example.com", role="steward", name="管理员甲")
 PROVINCE = Viewer(id="province@example.com", role="province", name="省厅乙")
 LEADER = Viewer(id="boss@example.com", role="leadership", name="领导")
@@ -106,7 +108,7 @@ def test_the_store_refuses_what_a_city_bureau_may_not_do(warehouse):
     bureau = city(issue["city"])
     store = CorrectionStore(Layout.resolve(warehouse=warehouse).corrections)
     for decision in ("waived", "reopened"):
-        from assets.corrections.records import decision_for
+        from lingpao.corrections.records import decision_for
 
         with pytest.raises(Forbidden):
             store.record(bureau, decisions=[decision_for(issue, decision, "本市核实无误")])
@@ -134,7 +136,7 @@ def test_a_proposal_changes_nothing_until_a_steward_accepts_it(sample_run, wareh
     assert desk(warehouse, bureau).propose(issue, "direction", "科技创新发展", "企业确认") is None
     store = desk(warehouse, STEWARD).store
     assert store.corrections().empty and store.decisions().empty
-    assert run_pipeline(str(sample_run["inbox"]), str(warehouse)).success
+    assert run_pipeline(Layout.resolve(sample_run["inbox"], warehouse)).success
     assert query(
         warehouse, "SELECT status FROM dq_issues WHERE issue_id = ?", [issue["issue_id"]]
     ) == [("open",)]
@@ -151,40 +153,44 @@ def test_a_proposal_changes_nothing_until_a_steward_accepts_it(sample_run, wareh
         "科技创新发展",
     )
     assert "已处理" in desk(warehouse, STEWARD).settle(int(proposal["id"][0]), False, "again")
-    assert run_pipeline(str(sample_run["inbox"]), str(warehouse)).success
+    assert run_pipeline(Layout.resolve(sample_run["inbox"], warehouse)).success
     assert query(
         warehouse, "SELECT status FROM dq_issues WHERE issue_id = ?", [issue["issue_id"]]
     ) == [("fixed",)]
 
 
-def test_the_query_layer_keeps_each_viewer_in_scope(warehouse, monkeypatch):
-    monkeypatch.setenv("LINGPAO_WAREHOUSE", str(warehouse))
-    from dashboard import data
+def test_the_query_layer_keeps_each_viewer_in_scope(warehouse):
+    served = Layout.resolve(warehouse=warehouse).serving
 
-    filters = data.NO_FILTERS
+    def pages(viewer):
+        return (
+            Quality.on_file(served, PROGRAMME, viewer),
+            CityDesk.on_file(served, PROGRAMME, viewer),
+        )
+
+    filters = NO_FILTERS
+    quality, tables = pages(LEADER)
+    progress = Progress.on_file(served, PROGRAMME, LEADER)
     with pytest.raises(Forbidden):
-        data.served().issues(LEADER.scope, filters)
+        quality.issues(filters)
     with pytest.raises(Forbidden):
-        data.served().record(LEADER.scope, "platform", "x")
-    waiting = data.served().longest_waiting(LEADER.scope, filters, "submitted")
+        quality.record("platform", "x")
+    with pytest.raises(Forbidden):
+        tables.unreadable_city_files()
+    waiting = progress.longest_waiting(filters, ["submitted"])
     assert len(waiting) and not {"contact_name", "contact_phone"} & set(waiting.columns)
-    assert (
-        "contact_phone"
-        in data.served().select(PROVINCE.scope, "SELECT * FROM applications").columns
-    )
-    assert (
-        "contact_phone"
-        not in data.served().select(LEADER.scope, "SELECT * FROM applications").columns
-    )
+    everything = "SELECT * FROM applications"
+    assert "contact_phone" in pages(PROVINCE)[0].select(everything).columns
+    assert "contact_phone" not in quality.select(everything).columns
     key, home = query(
         warehouse, "SELECT application_id, city FROM applications WHERE city IS NOT NULL LIMIT 1"
     )[0]
     other = next(u for u in UNITS if u != home)
-    assert data.served().record(city(home).scope, "platform", key)["application_id"] == key
-    assert data.served().record(city(other).scope, "platform", key) is None
-    assert set(data.served().issues(city(other).scope, filters)["city"]) <= {other}
-    files = data.served().unreadable_city_files(city(other).scope)
-    all_files = data.served().unreadable_city_files(PROVINCE.scope)
+    assert pages(city(home))[0].record("platform", key)["application_id"] == key
+    assert pages(city(other))[0].record("platform", key) is None
+    assert set(pages(city(other))[0].issues(filters)["city"]) <= {other}
+    files = pages(city(other))[1].unreadable_city_files()
+    all_files = pages(PROVINCE)[1].unreadable_city_files()
     assert len(all_files) > len(files)
 
 
@@ -193,7 +199,7 @@ def test_cli_operator_is_a_steward():
 
 
 def test_the_readme_shows_the_permission_table_of_the_code():
-    from assets.access.roles import permission_markdown
+    from lingpao.access.roles import permission_markdown
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert f"<!-- PERMISSIONS -->\n{permission_markdown()}\n<!-- /PERMISSIONS -->" in readme
@@ -205,5 +211,5 @@ def test_tracebacks_never_reach_a_browser():
     root = Path(__file__).resolve().parent.parent
     config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
-    cli = (root / "pipelines" / "cli" / "__init__.py").read_text(encoding="utf-8")
+    cli = (root / "lingpao" / "cli" / "__init__.py").read_text(encoding="utf-8")
     assert '"--client.showErrorDetails",\n        "none",' in cli  # whatever the working directory

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from assets.sample.broken import write_broken_corpus
-from assets.sample.generator import write_sample
+from lingpao.sample.broken import write_broken_corpus
+from lingpao.sample.generator import write_sample
 from tests.conftest import query
 from tests.helpers import run
 

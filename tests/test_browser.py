@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assets.access.users import User, save_users
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
+from lingpao.access.users import User, save_users
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
 from tests.browser import (
     LOCAL,
     ROOT,

@@ -13,22 +13,22 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assets.access.roles import Forbidden
-from assets.access.users import User, save_users
-from assets.access.viewer import Viewer
-from assets.citydesk.table_check import check_city_table
-from assets.citydesk.versions import TableVersions
-from assets.corrections.actions import Desk
-from assets.exports.summary import passed_on
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
-from assets.sample.generator import write_sample
-from assets.warehouse.runlock import is_running
-from pipelines.cli import main
+from lingpao.access.roles import Forbidden
+from lingpao.access.users import User, save_users
+from lingpao.access.viewer import Viewer
+from lingpao.citydesk.table_check import check_city_table
+from lingpao.citydesk.versions import TableVersions
+from lingpao.cli import main
+from lingpao.desk import Desk
+from lingpao.exports.summary import passed_on
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.sample.generator import write_sample
+from lingpao.warehouse.runlock import is_running
 from tests.helpers import shown
 
 UNIT = "保定"
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "lingpao" / "dashboard" / "app.py")
 RECONCILING = ("missing_in_city_table", "missing_in_platform", "field_mismatch")
 HEADER_ROW = 3  # title, the note, then the header
 
@@ -303,7 +303,9 @@ def test_upload_page_as_a_city_bureau(desk, tmp_path, monkeypatch):
     published = served.stat().st_mtime_ns
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:  # the re-check runs in its own process
-        if served.stat().st_mtime_ns != published and not is_running(warehouse):
+        if served.stat().st_mtime_ns != published and not is_running(
+            Layout.resolve(warehouse=warehouse).lock
+        ):
             break
         time.sleep(1)
     with duckdb.connect(str(served), read_only=True) as conn:

@@ -5,12 +5,13 @@ import sys
 import time
 from pathlib import Path
 
-import streamlit as st
-
-from assets.access.viewer import operator
-from assets.corrections.store import Correction, CorrectionStore, store_path
-from assets.warehouse.runlock import is_running
-from pipelines.run import run_pipeline
+from lingpao.access.viewer import Viewer, operator
+from lingpao.corrections.store import Correction, CorrectionStore
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.orchestration.run import run_pipeline
+from lingpao.queries import NO_FILTERS, Progress, Quality, Shortlist
+from lingpao.warehouse.runlock import is_running
 from tests.conftest import query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +22,7 @@ def start_run(inbox: Path, warehouse: Path) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
+            "lingpao.cli",
             "run",
             "--inbox",
             str(inbox),
@@ -36,21 +37,17 @@ def start_run(inbox: Path, warehouse: Path) -> subprocess.Popen:
 
 def test_dashboard_queries_during_several_runs(sample_run, tmp_path, monkeypatch):
     inbox, warehouse = sample_run["inbox"], tmp_path / "w.duckdb"
-    assert run_pipeline(str(inbox), str(warehouse)).success
-    monkeypatch.setenv("LINGPAO_WAREHOUSE", str(warehouse))
-    from dashboard import data
+    assert run_pipeline(Layout.resolve(inbox, warehouse)).success
+    serving = Layout.resolve(warehouse=warehouse).serving
+    programme, viewer = load_programme(2023), Viewer(id="p", role="province")
 
-    def served() -> tuple:
-        st.cache_data.clear()  # every read opens the served file again
+    def served() -> tuple:  # every read opens the served file again
+        progress = Progress.on_file(serving, programme, viewer)
         return (
-            data.served().stage_buckets(data.ALL_UNITS, data.NO_FILTERS)["submitted"],
-            len(data.served().issues(data.ALL_UNITS, data.NO_FILTERS)),
-            len(data.served().shortlist(data.ALL_UNITS, data.NO_FILTERS)),
-            int(
-                data.served()
-                .counts_by(["city"], data.ALL_UNITS, data.NO_FILTERS)["applications"]
-                .sum()
-            ),
+            progress.figures("kpis", NO_FILTERS)[0][2],
+            len(Quality.on_file(serving, programme, viewer).issues(NO_FILTERS)),
+            len(Shortlist.on_file(serving, programme, viewer).shortlist(NO_FILTERS)),
+            int(progress.counts_by(["city"], NO_FILTERS)["applications"].sum()),
         )
 
     expected = served()
@@ -71,7 +68,7 @@ def test_dashboard_queries_during_several_runs(sample_run, tmp_path, monkeypatch
 
 def test_a_correction_saved_during_a_run_is_kept(sample_run, tmp_path):
     inbox, warehouse = sample_run["inbox"], tmp_path / "w.duckdb"
-    assert run_pipeline(str(inbox), str(warehouse)).success
+    assert run_pipeline(Layout.resolve(inbox, warehouse)).success
     key = next(
         k for k in sample_run["key_file"]["suggested_fixes"] if k.startswith("credit_code_format|")
     )
@@ -81,17 +78,17 @@ def test_a_correction_saved_during_a_run_is_kept(sample_run, tmp_path):
     )[0][0]
     running = start_run(inbox, warehouse)
     deadline = time.monotonic() + 60
-    while not is_running(warehouse) and time.monotonic() < deadline:
+    while not is_running(Layout.resolve(warehouse=warehouse).lock) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert is_running(warehouse)
-    store = CorrectionStore(store_path(warehouse))
+    assert is_running(Layout.resolve(warehouse=warehouse).lock)
+    store = CorrectionStore(Layout.resolve(warehouse=warehouse).corrections)
     store.record(
         operator("测试员"),
         [Correction("platform", record_key, "credit_code", old, fix, "运行中保存")],
     )
     assert running.wait(timeout=300) == 0
     assert list(store.corrections()["new_value"]) == [fix]
-    assert run_pipeline(str(inbox), str(warehouse)).success
+    assert run_pipeline(Layout.resolve(inbox, warehouse)).success
     assert query(
         warehouse, "SELECT credit_code FROM applications WHERE application_id = ?", [record_key]
     ) == [(fix,)]

@@ -5,15 +5,16 @@ import sqlite3
 
 import pytest
 
-from assets.access.viewer import Scope, operator
-from assets.corrections.store import Correction, CorrectionStore, Decision, store_path
-from assets.sample.writers import write_csv
+from lingpao.access.viewer import Scope, operator
+from lingpao.corrections.store import Correction, CorrectionStore, Decision
+from lingpao.foundation.layout import Layout
+from lingpao.sample.writers import write_csv
 from tests.conftest import query
 from tests.helpers import PLATFORM_HEADERS, city_row, code, platform_record, run, write_inbox
 
 
 def store_for(warehouse) -> CorrectionStore:
-    return CorrectionStore(store_path(warehouse))
+    return CorrectionStore(Layout.resolve(warehouse=warehouse).corrections)
 
 
 def issue(warehouse, rule: str, record_key: str) -> dict:

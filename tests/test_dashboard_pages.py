@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.run import run_pipeline
+from lingpao.foundation.layout import Layout
+from lingpao.orchestration.run import run_pipeline
 from tests.conftest import query
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "lingpao" / "dashboard" / "app.py")
 PAGES = ["progress", "quality", "queue", "shortlist", "clusters"]
 FILTERS = ["city", "cluster", "direction", "application_type", "stage"]
 
@@ -217,7 +218,7 @@ def without_city_tables(tmp_path_factory, sample_run):
     base = tmp_path_factory.mktemp("no_cities")
     shutil.copytree(sample_run["inbox"], base / "inbox")
     shutil.rmtree(base / "inbox" / "cities")
-    assert run_pipeline(str(base / "inbox"), str(base / "w.duckdb")).success
+    assert run_pipeline(Layout.resolve(base / "inbox", base / "w.duckdb")).success
     return base / "w.duckdb"
 
 

@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assets.foundation.programme import load_programme
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
 from tests.conftest import query
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "lingpao" / "dashboard" / "app.py")
 
 
 def open_app(warehouse: Path, monkeypatch) -> AppTest:
@@ -64,9 +65,9 @@ def test_counts_match_sql(sample_run, monkeypatch):
 def test_renders_without_data(tmp_path, monkeypatch, state, inbox):
     warehouse = tmp_path / "w.duckdb"
     if state == "empty_inbox":
-        from pipelines.run import run_pipeline
+        from lingpao.orchestration.run import run_pipeline
 
-        summary = run_pipeline(str(inbox), str(warehouse))
+        summary = run_pipeline(Layout.resolve(inbox, warehouse))
         assert not summary.success and "没有可读的平台导出文件" in summary.failure
     at = open_app(warehouse, monkeypatch)
     assert any("尚无数据" in i.value for i in at.info)

@@ -5,15 +5,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assets.access.users import User, save_users
-from assets.corrections.store import CorrectionStore, store_path
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
-from pipelines.run import run_pipeline
+from lingpao.access.users import User, save_users
+from lingpao.corrections.store import CorrectionStore
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.orchestration.run import run_pipeline
 from tests.conftest import query
 from tests.helpers import copy_warehouse
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "lingpao" / "dashboard" / "app.py")
 UNITS = load_programme(2023).units
 
 
@@ -68,7 +68,7 @@ def test_apply_a_suggested_fix_then_the_run_marks_it_fixed(sample_run, warehouse
     at.selectbox(key="g_issue").set_value(issue_id).run()
     at.button(key="apply_fix").click().run()
     assert not at.exception and any("已记录更正" in s.value for s in at.success)
-    store = CorrectionStore(store_path(warehouse))
+    store = CorrectionStore(Layout.resolve(warehouse=warehouse).corrections)
     corrections = store.corrections()
     assert list(
         zip(
@@ -80,7 +80,7 @@ def test_apply_a_suggested_fix_then_the_run_marks_it_fixed(sample_run, warehouse
         )
     ) == [(record_key, "credit_code", fix, "管理员甲")]
     assert list(store.decisions()["decision"]) == ["fixed"]
-    assert run_pipeline(str(sample_run["inbox"]), str(warehouse)).success
+    assert run_pipeline(Layout.resolve(sample_run["inbox"], warehouse)).success
     assert query(warehouse, "SELECT status FROM dq_issues WHERE issue_id = ?", [issue_id]) == [
         ("fixed",)
     ]
@@ -98,7 +98,7 @@ def test_waiving_needs_a_reason(warehouse, monkeypatch):
     at.selectbox(key="g_issue").set_value(issue_id).run()
     at.button[[b.label for b in at.button].index("忽略")].click().run()
     assert any("原因" in e.value for e in at.error)
-    store = CorrectionStore(store_path(warehouse))
+    store = CorrectionStore(Layout.resolve(warehouse=warehouse).corrections)
     assert store.decisions().empty
     at.text_area(key="w_reason").input(
         "集群名单待省里更新"

@@ -10,7 +10,7 @@ from tests.conftest import query
 from tests.helpers import copy_warehouse, lingpao_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "lingpao" / "dashboard" / "app.py")
 
 
 def users(warehouse: Path, *args: str) -> subprocess.CompletedProcess:

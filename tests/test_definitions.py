@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.definitions import defs
+from lingpao.orchestration.definitions import defs
 from tests.conftest import query
 
 CACHE = {

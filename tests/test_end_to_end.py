@@ -3,7 +3,8 @@
 import datetime as dt
 import os
 
-from pipelines.run import run_pipeline
+from lingpao.foundation.layout import Layout
+from lingpao.orchestration.run import run_pipeline
 from tests.conftest import query
 from tests.helpers import lingpao_cli
 
@@ -94,8 +95,8 @@ def test_unreadable_files_each_one_issue(sample_run):
 
 def test_run_is_idempotent(sample_run, tmp_path):
     second = tmp_path / "again.duckdb"
-    assert run_pipeline(str(sample_run["inbox"]), str(second)).success
-    assert run_pipeline(str(sample_run["inbox"]), str(second)).success
+    assert run_pipeline(Layout.resolve(sample_run["inbox"], second)).success
+    assert run_pipeline(Layout.resolve(sample_run["inbox"], second)).success
     for table in ("applications", "stage_history", "city_submissions", "dq_issues", "pool_members"):
         sql = f"SELECT * FROM {table} ORDER BY ALL"
         assert query(second, sql) == query(sample_run["warehouse"], sql), table

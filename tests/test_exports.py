@@ -6,7 +6,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from assets.foundation.programme import city_passed, load_programme
+from lingpao.foundation.programme import city_passed, load_programme
 from tests.conftest import query
 from tests.helpers import lingpao_cli
 

@@ -10,13 +10,13 @@ import duckdb
 import openpyxl
 import pytest
 
-from assets.access.viewer import operator
-from assets.corrections.store import Correction, CorrectionStore
-from assets.foundation.layout import Layout
-from assets.sample.generator import write_sample
-from pipelines.definitions import ALL_ASSETS
-from pipelines.resources import make_resources
-from pipelines.run import run_config
+from lingpao.access.viewer import operator
+from lingpao.corrections.store import Correction, CorrectionStore
+from lingpao.foundation.layout import Layout
+from lingpao.orchestration.definitions import ALL_ASSETS
+from lingpao.orchestration.resources import make_resources
+from lingpao.orchestration.run import run_config
+from lingpao.sample.generator import write_sample
 
 # Caches of judgements that are kept however the inbox changes (never shown, never compared).
 KEPT_ACROSS_RUNS = {"phone_kinds"}
@@ -26,7 +26,7 @@ def materialise(inbox: Path, warehouse: Path, full: bool = False) -> dict:
     """One real run through the definitions: the inbox asset's cache counts and every check."""
     result = dg.materialize(
         ALL_ASSETS,
-        resources=make_resources(str(inbox), str(warehouse)),
+        resources=make_resources(Layout.resolve(inbox, warehouse)),
         instance=dg.DagsterInstance.ephemeral(),
         run_config=run_config(full=full),
     )

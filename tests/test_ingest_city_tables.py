@@ -1,6 +1,6 @@
 """City summary tables (附件2): unit detection, application rows only, every office format."""
 
-from assets.sample.writers import write_docx, write_xls, write_xlsx
+from lingpao.sample.writers import write_docx, write_xls, write_xlsx
 from tests.conftest import query
 from tests.helpers import CITY_HEADERS, run
 

@@ -3,8 +3,8 @@
 import datetime as dt
 import os
 
-from assets.ingest.inbox import stamp_from_name
-from assets.sample.writers import write_csv, write_xls, write_xlsx
+from lingpao.ingest.inbox import stamp_from_name
+from lingpao.sample.writers import write_csv, write_xls, write_xlsx
 from tests.conftest import query
 from tests.helpers import PLATFORM_HEADERS, platform_record, run
 

@@ -2,8 +2,8 @@
 
 import csv
 
-from assets.foundation.programme import DEFAULT_CLUSTERS
-from assets.sample.writers import write_csv, write_xlsx
+from lingpao.foundation.programme import DEFAULT_CLUSTERS
+from lingpao.sample.writers import write_csv, write_xlsx
 from tests.conftest import query
 from tests.helpers import run
 

@@ -7,11 +7,11 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assets.access.users import User, save_users
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
-from assets.labels import FIELDS, SEVERITY, SOURCE, STATUS
-from assets.quality.rules import RULES
+from lingpao.access.users import User, save_users
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.labels import FIELDS, SEVERITY, SOURCE, STATUS
+from lingpao.quality.rules import RULES
 from tests.helpers import copy_warehouse, lingpao_cli, shown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +54,7 @@ def warehouse(sample_run, tmp_path_factory) -> Path:
 @pytest.mark.parametrize("page", ["progress", "quality", "queue", "shortlist", "clusters"])
 def test_no_page_shows_an_internal_id(warehouse, monkeypatch, page):
     monkeypatch.setenv("LINGPAO_WAREHOUSE", str(warehouse))
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "lingpao" / "dashboard" / "app.py"), default_timeout=180)
     at.user = {"email": "steward@example.com", "is_logged_in": True}
     at.run()
     if page != "progress":

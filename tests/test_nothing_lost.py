@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assets.access.audit import AuditLog
-from assets.access.viewer import Viewer
-from assets.citydesk.versions import TableVersions
-from assets.corrections.actions import Desk
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
-from assets.ingest.convert import soffice
-from assets.sample.writers import write_docx, write_xls, write_xlsx
-from pipelines.run import run_pipeline
+from lingpao.access.audit import AuditLog
+from lingpao.access.viewer import Viewer
+from lingpao.citydesk.versions import TableVersions
+from lingpao.desk import Desk
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.ingest.convert import soffice
+from lingpao.orchestration.run import run_pipeline
+from lingpao.sample.writers import write_docx, write_xls, write_xlsx
 from tests.conftest import query
 from tests.helpers import (
     CITY_HEADERS,
@@ -35,7 +35,7 @@ from tests.helpers import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "lingpao" / "dashboard" / "app.py")
 PROGRAMME = load_programme(2023)
 UNIT = "保定"
 BUREAU = Viewer(id="bd@example.com", role="city", unit=UNIT, name="保定局")
@@ -100,7 +100,7 @@ def test_a_torn_log_is_reported_by_the_command_and_the_run(tmp_path, inbox):
     versions.submit(BUREAU, UNIT, table.read_bytes(), "保定2.xlsx")
     done = lingpao_cli("versions", "--inbox", inbox, "--warehouse", tmp_path / "w.duckdb")
     assert done.returncode == 0 and "第2版" in done.stdout and "第2行无法读取" in done.stdout
-    summary = run_pipeline(str(inbox), str(tmp_path / "w.duckdb"))
+    summary = run_pipeline(Layout.resolve(inbox, tmp_path / "w.duckdb"))
     assert summary.success
     assert any(
         "versions.jsonl" in name and "第2行" in reason for name, _, reason in summary.unreadable
@@ -166,7 +166,7 @@ def test_the_same_table_as_word_and_workbook_counts_once(inbox, tmp_path):
 
 def run_summary(inbox: Path, tmp_path: Path):
     warehouse = tmp_path / "warehouse.duckdb"
-    summary = run_pipeline(str(inbox), str(warehouse))
+    summary = run_pipeline(Layout.resolve(inbox, warehouse))
     assert summary.success, summary.failure
     return summary, warehouse
 
@@ -402,7 +402,7 @@ def test_a_damaged_audit_log_stops_sign_in_and_the_command_says_so(
 ):
     warehouse = copy_warehouse(sample_run, tmp_path)
     layout = Layout.resolve(warehouse=warehouse)
-    from assets.access.users import User, save_users
+    from lingpao.access.users import User, save_users
 
     save_users(
         layout.users, {"s@example.com": User(id="s@example.com", role="steward")}, PROGRAMME.units

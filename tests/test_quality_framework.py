@@ -4,10 +4,11 @@ import re
 
 import dagster as dg
 
-from assets.quality.rules import RULES
-from assets.quality.suites import load_suite, suite_rules
-from pipelines.definitions import ALL_ASSETS
-from pipelines.resources import make_resources
+from lingpao.foundation.layout import Layout
+from lingpao.orchestration.definitions import ALL_ASSETS
+from lingpao.orchestration.resources import make_resources
+from lingpao.quality.rules import RULES
+from lingpao.quality.suites import load_suite, suite_rules
 from tests.conftest import query
 from tests.helpers import code, platform_record, run, write_inbox
 
@@ -95,7 +96,7 @@ def test_issue_ids_are_stable_across_runs(sample_run, tmp_path):
 def test_every_rule_is_an_asset_check_with_its_failure_count(sample_run, tmp_path):
     result = dg.materialize(
         ALL_ASSETS,
-        resources=make_resources(str(sample_run["inbox"]), str(tmp_path / "w.duckdb")),
+        resources=make_resources(Layout.resolve(sample_run["inbox"], tmp_path / "w.duckdb")),
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from assets.ingest.readers import UnreadableFile, read_sheets
-from assets.sample.writers import write_csv, write_docx, write_xls, write_xlsx
+from lingpao.ingest.readers import UnreadableFile, read_sheets
+from lingpao.sample.writers import write_csv, write_docx, write_xls, write_xlsx
 
 ROWS = [
     ["统一社会信用代码", "联系电话", "提交时间"],

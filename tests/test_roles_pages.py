@@ -1,21 +1,24 @@
 """Every role × every page × every download: what each viewer is shown, walked element by element."""
 
+import io
 import shutil
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from assets.access.roles import PAGES, Forbidden
-from assets.access.users import User, save_users
-from assets.access.viewer import Viewer
-from assets.corrections.actions import Desk
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
+from lingpao.access.audit import AuditLog
+from lingpao.access.roles import PAGES, Forbidden
+from lingpao.access.users import User, save_users
+from lingpao.access.viewer import Viewer
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.queries import Quality
 from tests.conftest import query
 from tests.helpers import copy_warehouse, shown
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "lingpao" / "dashboard" / "app.py")
 BUILT = ("progress", "quality", "queue", "shortlist", "clusters", "citydesk")
 UNIT = "保定"
 USERS = {
@@ -125,18 +128,24 @@ def test_what_each_role_sees_and_downloads(warehouse, monkeypatch, role, page):
 
 
 def test_downloads_are_refused_below_the_page(warehouse):
+    """The page's queries build the workbook only for whom the permission table allows, and
+    audit both the refusal and the download."""
     layout, programme = Layout.resolve(warehouse=warehouse), load_programme(2023)
     bureau = Viewer(id="baoding@example.com", role="city", unit=UNIT)
     leader = Viewer(id="boss@example.com", role="leadership")
+    audit = AuditLog(layout.audit)
+
+    def quality(viewer: Viewer) -> Quality:
+        return Quality.on_file(layout.serving, programme, viewer, audit)
+
     with pytest.raises(Forbidden):
-        Desk(layout, bureau, programme).download("download_feedback", "唐山", "f.xlsx", bytes)
+        quality(bureau).feedback("唐山")
     with pytest.raises(Forbidden):
-        Desk(layout, leader, programme).download("download_feedback", UNIT, "f.xlsx", bytes)
+        quality(leader).feedback(UNIT)
     with pytest.raises(Forbidden):
-        Desk(layout, bureau, programme).download("export", None, "s.xlsx", bytes)
-    assert (
-        Desk(layout, bureau, programme).download("download_feedback", UNIT, "f", lambda: b"ok")
-        == b"ok"
-    )
-    audit = Desk(layout, bureau, programme).audit.entries(limit=4)
-    assert list(audit["event"]) == ["refused", "refused", "refused", "download"]
+        quality(bureau).feedback_all()
+    workbook = quality(bureau).feedback(UNIT)
+    assert workbook.startswith(b"PK") and load_workbook(io.BytesIO(workbook)).sheetnames
+    entries = audit.entries(limit=4)
+    assert list(entries["event"]) == ["refused", "refused", "refused", "download"]
+    assert set(entries["who"]) == {bureau.id, leader.id}

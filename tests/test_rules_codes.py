@@ -5,8 +5,8 @@ import random
 import duckdb
 from stdnum.cn import uscc
 
-from assets.quality.fixes import suggest_code
-from assets.quality.views import USCC_ALPHABET, USCC_MACRO
+from lingpao.quality.fixes import suggest_code
+from lingpao.quality.views import USCC_ALPHABET, USCC_MACRO
 from tests.conftest import query
 from tests.helpers import code, issues, platform_record, run, write_inbox
 

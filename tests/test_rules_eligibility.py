@@ -1,6 +1,6 @@
 """Windows, eligibility (pool, leaders), duplicates and clusters: the boundary cases of §3.2."""
 
-from assets.sample.writers import write_csv
+from lingpao.sample.writers import write_csv
 from tests.helpers import PLATFORM_HEADERS, code, issues, platform_record, run, write_inbox
 
 POOL_ENTRY, CERT, UPDATE = "入库培育", "“领跑者”企业认定", "信息更新"

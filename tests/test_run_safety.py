@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assets.access.viewer import operator
-from assets.corrections.fields import check_value
-from assets.corrections.store import Correction, CorrectionStore
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
-from pipelines.run import run_pipeline
+from lingpao.access.viewer import operator
+from lingpao.corrections.fields import check_value
+from lingpao.corrections.store import Correction, CorrectionStore
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.orchestration.run import run_pipeline
 from tests.conftest import query
 from tests.helpers import copy_warehouse, lingpao_cli, platform_record, write_inbox
 
@@ -40,20 +40,20 @@ def test_a_run_dropping_over_half_is_not_published_unless_allowed(published, inb
     write_inbox(inbox, [platform_record(申报编号="ONLY1")])
     served = Layout.resolve(warehouse=published).serving
     before = query(served, "SELECT count(*) FROM applications")[0][0]
-    refused = run_pipeline(str(inbox), str(published))
+    refused = run_pipeline(Layout.resolve(inbox, published))
     assert (
         not refused.success
         and "不到已发布的" in refused.failure
         and "--allow-shrink" in refused.failure
     )
     assert query(served, "SELECT count(*) FROM applications")[0][0] == before
-    assert run_pipeline(str(inbox), str(published), allow_shrink=True).success
+    assert run_pipeline(Layout.resolve(inbox, published), allow_shrink=True).success
     assert query(served, "SELECT application_id FROM applications") == [("ONLY1",)]
 
 
 def test_a_damaged_warehouse_is_rebuilt_from_the_inbox(sample_run, published):
     published.write_bytes(b"not a database at all" * 100)
-    summary = run_pipeline(str(sample_run["inbox"]), str(published))
+    summary = run_pipeline(Layout.resolve(sample_run["inbox"], published))
     assert summary.success and any("已损坏" in n and "重建" in n for n in summary.notices)
     assert list(published.parent.glob("warehouse.duckdb.damaged-*"))
     assert query(published, "SELECT count(*) FROM applications") == query(
@@ -67,7 +67,9 @@ def test_a_damaged_serving_copy_is_named_then_replaced(
     served = Layout.resolve(warehouse=published).serving
     served.write_bytes(b"\x00garbage" * 512)
     monkeypatch.setenv("LINGPAO_WAREHOUSE", str(published))
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180).run()
+    at = AppTest.from_file(
+        str(ROOT / "lingpao" / "dashboard" / "app.py"), default_timeout=180
+    ).run()
     assert not at.exception and not at.metric
     assert any(str(served) in e.value and "lingpao run" in e.value for e in at.error)
     exported = lingpao_cli(
@@ -75,7 +77,7 @@ def test_a_damaged_serving_copy_is_named_then_replaced(
     )
     assert exported.returncode == 2 and str(served) in exported.stderr
     assert "Traceback" not in exported.stderr
-    assert run_pipeline(str(sample_run["inbox"]), str(published)).success
+    assert run_pipeline(Layout.resolve(sample_run["inbox"], published)).success
     assert query(served, "SELECT count(*) FROM applications")[0][0] > 0
 
 
@@ -85,7 +87,9 @@ def test_a_damaged_store_stops_the_run_and_is_left_alone(sample_run, published):
     store.record(
         operator("王"), [Correction("platform", "X", "direction", None, "科技创新发展", "r")]
     )
-    assert run_pipeline(str(sample_run["inbox"]), str(published)).success  # backs the store up
+    assert run_pipeline(
+        Layout.resolve(sample_run["inbox"], published)
+    ).success  # backs the store up
     backup = store.newest_backup()
     assert backup is not None and CorrectionStore(backup).corrections()["new_value"].tolist() == [
         "科技创新发展"
@@ -93,7 +97,7 @@ def test_a_damaged_store_stops_the_run_and_is_left_alone(sample_run, published):
     layout.corrections.write_bytes(b"this is not SQLite" * 64)
     damaged = layout.corrections.read_bytes()
     served = layout.serving.read_bytes()
-    summary = run_pipeline(str(sample_run["inbox"]), str(published))
+    summary = run_pipeline(Layout.resolve(sample_run["inbox"], published))
     assert not summary.success
     assert str(layout.corrections) in summary.failure and str(backup) in summary.failure
     assert layout.corrections.read_bytes() == damaged and layout.serving.read_bytes() == served

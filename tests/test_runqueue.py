@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from assets.access.viewer import Viewer
-from assets.citydesk.template import write_city_template
-from assets.corrections.actions import Desk
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
-from assets.warehouse.connection import connect_read_only
-from assets.warehouse.runqueue import RunQueue
-from dashboard.runs import request_run
-from pipelines.run import run_queued
+from lingpao.access.viewer import Viewer
+from lingpao.citydesk.template import write_city_template
+from lingpao.dashboard.runs import request_run
+from lingpao.desk import Desk
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.orchestration.run import run_queued
+from lingpao.warehouse.connection import connect_read_only
+from lingpao.warehouse.runqueue import RunQueue
 from tests.conftest import query
 from tests.helpers import copy_warehouse
 
@@ -43,13 +43,13 @@ def wait_until(check, seconds: float = 300) -> None:
 
 def test_requests_during_a_run_share_the_next_run(base):
     warehouse, inbox = base / "warehouse.duckdb", base / "inbox"
-    queue = RunQueue(warehouse)
+    queue = RunQueue(Layout.resolve(warehouse=warehouse))
     first = queue.request("王芳", "保定上报第1版汇总表")
     worker = subprocess.Popen(  # the runner the dashboard starts
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
+            "lingpao.cli",
             "run",
             "--queued",
             "--inbox",
@@ -63,7 +63,9 @@ def test_requests_during_a_run_share_the_next_run(base):
     )
     wait_until(lambda: queue.status().get("state") == "running")
     later = [queue.request(f"市局{n}", f"第{n}个变更") for n in range(5)]
-    assert run_queued(str(inbox), str(warehouse)) is None  # a runner is at work: it takes them
+    assert (
+        run_queued(Layout.resolve(inbox, warehouse)) is None
+    )  # a runner is at work: it takes them
     assert queue.state() == "running" and len(queue.pending()) == 5
     output = worker.communicate(timeout=600)[0].decode("utf-8")
     assert worker.returncode == 0 and output.startswith("运行成功"), output
@@ -96,7 +98,7 @@ def test_fourteen_submissions_in_a_few_minutes_are_two_or_three_runs(base):
         )
         problem, _, version = desk.submit_table(unit, f"{unit}汇总表.xlsx", data)
         assert problem is None and version is not None, problem
-    queue = RunQueue(warehouse)
+    queue = RunQueue(Layout.resolve(warehouse=warehouse))
     assert len(tickets) == 14
     wait_until(
         lambda: all(queue.covered(t) for t in tickets) and queue.state() in ("done", "failed")

@@ -4,10 +4,11 @@ import os
 
 import dagster as dg
 
-from assets.access.viewer import operator
-from assets.corrections.store import Correction, CorrectionStore, store_path
-from assets.warehouse.runlock import run_lock
-from pipelines.sensors import build_recheck_sensor
+from lingpao.access.viewer import operator
+from lingpao.corrections.store import Correction, CorrectionStore
+from lingpao.foundation.layout import Layout
+from lingpao.orchestration.sensors import build_recheck_sensor
+from lingpao.warehouse.runlock import run_lock
 from tests.helpers import PLATFORM_HEADERS, platform_record
 
 JOB = dg.define_asset_job("everything", selection=dg.AssetSelection.all())
@@ -19,29 +20,29 @@ def tick(sensor, cursor):
 
 
 def test_sensor_starts_a_run_on_change_only(inbox, tmp_path):
-    from assets.sample.writers import write_csv
+    from lingpao.sample.writers import write_csv
 
     warehouse = tmp_path / "w.duckdb"
-    sensor = build_recheck_sensor(JOB, str(inbox), str(warehouse))
+    sensor = build_recheck_sensor(JOB, Layout.resolve(inbox, warehouse))
     write_csv(inbox / "platform" / "p_20230801.csv", [PLATFORM_HEADERS, platform_record()], "utf-8")
     first, cursor = tick(sensor, None)
     assert isinstance(first, dg.RunRequest)
     again, same = tick(sensor, cursor)
     assert isinstance(again, dg.SkipReason) and same == cursor
     CorrectionStore(
-        store_path(warehouse)
+        Layout.resolve(warehouse=warehouse).corrections
     ).corrections()  # a run reading the store creates the empty file
     assert isinstance(tick(sensor, cursor)[0], dg.SkipReason)
     (inbox / "cities" / "new.xlsx").write_bytes(b"x")
     changed, cursor = tick(sensor, cursor)
     assert isinstance(changed, dg.RunRequest)
-    CorrectionStore(store_path(warehouse)).record(
+    CorrectionStore(Layout.resolve(warehouse=warehouse).corrections).record(
         operator("甲"), [Correction("platform", "A", "direction", None, "科技创新发展", "r")]
     )
     corrected, cursor = tick(sensor, cursor)
     assert isinstance(corrected, dg.RunRequest)
     os.utime(inbox / "cities" / "new.xlsx", (1, 1))
-    with run_lock(warehouse):
+    with run_lock(Layout.resolve(warehouse=warehouse).lock):
         waiting, held = tick(sensor, cursor)
     assert isinstance(waiting, dg.SkipReason) and held == cursor  # checked again after the run
     assert isinstance(tick(sensor, cursor)[0], dg.RunRequest)

@@ -5,12 +5,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.access.viewer import Viewer
-from assets.foundation.layout import Layout
-from assets.foundation.programme import city_passed, load_programme
-from assets.warehouse.served import Filters, Served
+from lingpao.access.viewer import Viewer
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import city_passed, load_programme
+from lingpao.queries import Clusters, Filters, Progress, Shortlist
 
-PROVINCE = Viewer(id="p", role="province").scope
+PROVINCE = Viewer(id="p", role="province")
 
 
 @pytest.fixture(scope="module")
@@ -22,13 +22,15 @@ def served(sample_run):
     def run(sql: str, params: tuple) -> pd.DataFrame:
         return conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
 
-    yield Served(run, load_programme(2023)), conn
+    programme = load_programme(2023)
+    pages = {page: page(run, programme, PROVINCE) for page in (Clusters, Progress, Shortlist)}
+    yield pages, conn
     conn.close()
 
 
 def test_pool_companies_per_cluster_match_a_distinct_count(served):
     q, conn = served
-    fast = q.cluster_summary(PROVINCE, Filters()).set_index("cluster")["pool_members"]
+    fast = q[Clusters].cluster_summary(Filters()).set_index("cluster")["pool_members"]
     direct = dict(
         conn.execute(
             "SELECT coalesce(cluster, '(空或无效)'), count(DISTINCT credit_code) FILTER "
@@ -38,14 +40,14 @@ def test_pool_companies_per_cluster_match_a_distinct_count(served):
     )
     assert fast.to_dict() == direct
     assert sum(direct.values()) > 0
-    filtered = q.cluster_summary(PROVINCE, Filters(application_type=("pool_entry",)))
+    filtered = q[Clusters].cluster_summary(Filters(application_type=("pool_entry",)))
     assert filtered["applications"].sum() == filtered["pool_entry"].sum()
 
 
 def test_longest_waiting_from_the_summary_matches_the_stage_history(served):
     q, conn = served
     for stage in ("submitted", "county_verified"):
-        got = q.longest_waiting(PROVINCE, Filters(), stage, limit=1000)
+        got = q[Progress].longest_waiting(Filters(), [stage], limit=1000)
         expected = conn.execute(
             """SELECT a.application_id, coalesce(h.since, a.submitted_at) AS since
                FROM applications a LEFT JOIN (SELECT application_id, stage, max(first_seen_at) AS since
@@ -59,24 +61,25 @@ def test_longest_waiting_from_the_summary_matches_the_stage_history(served):
 
 
 def test_capped_and_searched_queries_are_parts_of_the_whole(served):
-    q, _ = served
-    everything = q.shortlist(PROVINCE, Filters())
-    counts = q.shortlist_counts(PROVINCE, Filters()).set_index("direction")["rows"]
+    pages, _ = served
+    q, c = pages[Shortlist], pages[Clusters]
+    everything = q.shortlist(Filters())
+    counts = q.shortlist_counts(Filters()).set_index("direction")["rows"]
     assert counts.sum() == len(everything)
     direction = counts.idxmax()
-    first = q.shortlist(PROVINCE, Filters(), limit=3, direction=direction)
+    first = q.shortlist(Filters(), limit=3, direction=direction)
     whole = everything[everything["direction"] == direction]
     assert list(first["application_id"]) == list(whole["application_id"][:3])
     name = whole["company_name"].iloc[0]
-    found = q.shortlist(PROVINCE, Filters(), search=name[2:8])
+    found = q.shortlist(Filters(), search=name[2:8])
     assert name in set(found["company_name"])
     assert set(found["application_id"]) <= set(everything["application_id"])
-    assert q.shortlist(PROVINCE, Filters(), search="%_%").empty  # a search is text, not a pattern
+    assert q.shortlist(Filters(), search="%_%").empty  # a search is text, not a pattern
     stages = city_passed(q.programme, "certification")
-    recommended = q.recommended_companies(PROVINCE, Filters())
+    recommended = c.recommended_companies(Filters())
     assert set(recommended["stage"]) <= set(stages)
-    assert q.recommended_count(PROVINCE, Filters()) == len(recommended)
-    assert len(q.recommended_companies(PROVINCE, Filters(), limit=2)) == min(2, len(recommended))
-    excluded = q.exclusions(PROVINCE, Filters())
-    assert q.exclusions_count(PROVINCE, Filters()) == len(excluded)
+    assert c.recommended_count(Filters()) == len(recommended)
+    assert len(c.recommended_companies(Filters(), limit=2)) == min(2, len(recommended))
+    excluded = q.exclusions(Filters())
+    assert q.exclusions_count(Filters()) == len(excluded)
     assert isinstance(excluded, pd.DataFrame)

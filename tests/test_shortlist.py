@@ -2,7 +2,7 @@
 
 import pytest
 
-from assets.foundation.programme import load_programme
+from lingpao.foundation.programme import load_programme
 from tests.conftest import query
 from tests.helpers import city_row, code, platform_record, run, write_inbox
 

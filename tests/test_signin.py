@@ -7,21 +7,21 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assets.access.audit import AuditLog
-from assets.access.passwords import hash_password
-from assets.access.signin import (
+from lingpao.access.audit import AuditLog
+from lingpao.access.passwords import hash_password
+from lingpao.access.signin import (
     SignInSettings,
     SignInSettingsError,
     local_viewer,
     viewer_from_header,
 )
-from assets.access.users import User, save_users
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
+from lingpao.access.users import User, save_users
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
 from tests.helpers import copy_warehouse, lingpao_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "lingpao" / "dashboard" / "app.py")
 UNITS = load_programme(2023).units
 PASSWORD = "保定-2023-correct horse"
 

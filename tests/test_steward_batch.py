@@ -5,8 +5,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from assets.corrections.store import CorrectionStore, store_path
-from assets.quality.rules import RULES
+from lingpao.corrections.store import CorrectionStore
+from lingpao.foundation.layout import Layout
+from lingpao.quality.rules import RULES
 from tests.conftest import query
 from tests.helpers import copy_warehouse, lingpao_cli
 
@@ -67,7 +68,7 @@ def test_template_apply_and_log(warehouse, tmp_path):
         return good(row)
 
     bad_rows = fill(template, tmp_path / "bad.xlsx", with_bad)
-    store = CorrectionStore(store_path(warehouse))
+    store = CorrectionStore(Layout.resolve(warehouse=warehouse).corrections)
     done = lingpao_cli(
         "corrections",
         "apply",

@@ -1,14 +1,26 @@
 """Folding and normalisation of single values (§2.4): meaning never changes."""
 
+import duckdb
 import pytest
 
-from assets.foundation.text import (
-    fold_header,
-    fold_unit,
-    is_ellipsis,
-    normalise_code,
-    normalise_phone,
-)
+from lingpao.foundation.programme import load_programme
+from lingpao.foundation.text import fold_header, fold_unit, is_ellipsis
+from lingpao.ingest.normalise import normalised_values
+
+
+def normalised(expression: str, text: str):
+    """A text normalised by the pipeline's own SQL macro (the one the run uses)."""
+    with duckdb.connect() as conn:
+        return normalised_values(conn, load_programme(2023), expression, [text])[0]
+
+
+def normalise_code(text: str):
+    return normalised("norm_code(f)", text)
+
+
+def normalise_phone(text: str):
+    return normalised("norm_phone(f)", text)
+
 
 CODE = "91130100MA0000000Y"
 
@@ -116,7 +128,7 @@ def test_characters_nfkc_blanks_are_exactly_the_listed_ones():
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from assets.ingest.raw import BLANK_AFTER_NFKC
+    from lingpao.ingest.raw import BLANK_AFTER_NFKC
 
     points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     normalised = pc.utf8_normalize(pa.array([chr(c) for c in points]), "NFKC").to_pylist()

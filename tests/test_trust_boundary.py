@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assets.access.roles import Forbidden
-from assets.access.signin import (
+from lingpao.access.roles import Forbidden
+from lingpao.access.signin import (
     FORWARDING,
     SignInSettings,
     SignInSettingsError,
@@ -20,21 +20,21 @@ from assets.access.signin import (
     server_believes_forwarding,
     viewer_from_oidc,
 )
-from assets.access.users import User, save_users
-from assets.access.viewer import Scope, Viewer
-from assets.citydesk.template import write_city_template
-from assets.citydesk.versions import TableVersions, safe_name
-from assets.corrections.actions import Desk
-from assets.corrections.store import Correction, CorrectionStore, Proposal
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
-from assets.warehouse.connection import connect_read_only
-from assets.warehouse.served import NO_FILTERS
+from lingpao.access.users import User, save_users
+from lingpao.access.viewer import Scope, Viewer
+from lingpao.citydesk.template import write_city_template
+from lingpao.citydesk.versions import TableVersions, safe_name
+from lingpao.corrections.store import Correction, CorrectionStore, Proposal
+from lingpao.desk import Desk
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
+from lingpao.queries import NO_FILTERS, CityDesk
+from lingpao.warehouse.connection import connect_read_only
 from tests.conftest import query
 from tests.helpers import copy_warehouse, shown
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "lingpao" / "dashboard" / "app.py")
 PROGRAMME = load_programme(2023)
 OWN, OTHER = "保定", "石家庄"
 BUREAU = Viewer(id="bd@example.com", role="city", unit=OWN, name="保定局")
@@ -152,16 +152,12 @@ def test_leadership_is_told_no_file_names(warehouse, monkeypatch):
         served, "SELECT count(*) FROM inbox_files WHERE folder = 'cities' AND status <> 'read'"
     )
     assert unreadable[0][0] > 0, "the sample holds an unreadable city table"
-    from assets.warehouse.served import Served  # the page queries
-
-    def run(sql, params):
-        with connect_read_only(served) as conn:
-            return conn.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
-
-    queries = Served(run, PROGRAMME)
+    queries = CityDesk.on_file(
+        served, PROGRAMME, LEADER
+    )  # the city tables' queries, for leadership
     with pytest.raises(Forbidden):
-        queries.unreadable_city_files(LEADER.scope)
-    assert "files" not in queries.city_table_arrivals(LEADER.scope).columns
+        queries.unreadable_city_files()
+    assert "files" not in queries.city_table_arrivals().columns
     users = Layout.resolve(warehouse=warehouse).users
     save_users(
         users, {"boss@example.com": User(id="boss@example.com", role="leadership")}, PROGRAMME.units
@@ -175,7 +171,7 @@ def test_leadership_is_told_no_file_names(warehouse, monkeypatch):
     files = {r[0] for r in query(served, "SELECT source_file FROM inbox_files")}
     everything = "\n".join(texts + [f.to_csv() for f in frames])
     assert not [f for f in files if f in everything]
-    assert queries.counts_by(["city"], LEADER.scope, NO_FILTERS)["applications"].sum() > 0
+    assert queries.counts_by(["city"], NO_FILTERS)["applications"].sum() > 0
 
 
 def test_a_stored_name_keeps_no_direction_override(tmp_path):

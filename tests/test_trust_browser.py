@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assets.access.audit import AuditLog
-from assets.access.passwords import hash_password
-from assets.access.users import User, save_users
-from assets.foundation.layout import Layout
-from assets.foundation.programme import load_programme
+from lingpao.access.audit import AuditLog
+from lingpao.access.passwords import hash_password
+from lingpao.access.users import User, save_users
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import load_programme
 from tests.browser import needs_chromium, open_page, serve, settle, sign_in
 from tests.helpers import copy_warehouse
 from tests.test_trust_boundary import OTHER, other_units_table

@@ -1,0 +1,73 @@
+"""Lingpao dashboard entry point: sign-in, the viewer's pages (by role), and the shared filters."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `streamlit run lingpao/dashboard/app.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from lingpao.access.roles import PAGES  # noqa: E402
+from lingpao.dashboard.access import sign_in, sign_out_control  # noqa: E402
+from lingpao.dashboard.common import sidebar_filters  # noqa: E402
+
+VIEWS = ROOT / "lingpao" / "dashboard" / "views"
+# Tables offer no CSV download or copy of their own (it would bypass the audit log and the role's
+# download rights, and keep formulas): every export is a checked, audited download button.
+st.set_option("client.disableDataExport", True)
+st.set_page_config(
+    page_title="领跑者申报数据平台",
+    page_icon=str(ROOT / "lingpao" / "dashboard" / "static" / "favicon.png"),
+    layout="wide",
+)
+
+# The page a link asked for, remembered before any sign-in form, so that one lands there after it.
+if "wanted_page" not in st.session_state:
+    st.session_state["wanted_page"] = urlparse(st.context.url or "").path.strip("/").split("/")[-1]
+viewer = sign_in()
+st.session_state["viewer"] = viewer
+allowed = PAGES[viewer.role]
+SECTIONS = {
+    "省级工作": [
+        ("progress", "总览", "monitoring"),
+        ("quality", "数据质量", "fact_check"),
+        ("shortlist", "专家评审", "workspace_premium"),
+    ],
+    "数据管理": [("queue", "数据治理", "edit_note")],
+    "市级报送": [("citydesk", "上报汇总表", "upload_file")],
+    "领导": [("clusters", "集群", "factory")],
+}
+pages = {
+    section: [
+        st.Page(
+            VIEWS / f"{name}.py",
+            title=title,
+            icon=f":material/{icon}:",
+            url_path=name,
+            default=name == "progress",
+        )
+        for name, title, icon in views
+        if name in allowed
+    ]
+    for section, views in SECTIONS.items()
+}
+navigation = st.navigation({section: views for section, views in pages.items() if views})
+wanted, st.session_state["wanted_page"] = st.session_state["wanted_page"], None  # taken once
+by_path = {page.url_path: page for views in pages.values() for page in views}
+if wanted in by_path and navigation.url_path != wanted:  # signed in through the form just now
+    st.switch_page(by_path[wanted], query_params=st.query_params.to_dict())
+st.sidebar.text(viewer.label)  # text, never markdown: names come from the users file
+sign_out_control(viewer)
+if viewer.via == "local":
+    st.info(
+        "本机模式：尚未配置用户文件，本平台只允许在服务器本机访问，访问者视为省级工作人员。"
+        "开通多人访问请先添加用户（lingpao users add）。",
+        icon=":material/computer:",
+    )
+sidebar_filters()
+navigation.run()

@@ -1,0 +1,149 @@
+"""Ingest assets: the inbox scanned into the parsed-file cache; the normalised tables built from it."""
+
+import dagster as dg
+
+from lingpao import pipeline
+from lingpao.ingest.build import OUTCOME_TABLES
+from lingpao.ingest.cache import CACHE_TABLES
+from lingpao.orchestration.assets.results import table_result
+from lingpao.orchestration.resources import (
+    CorrectionsResource,
+    InboxResource,
+    WarehouseResource,
+    building,
+)
+
+DUCKDB = {"duckdb"}
+
+
+class ScanConfig(dg.Config):
+    """`full`: read every inbox file again, whatever the parsed-file cache holds."""
+
+    full: bool = False
+
+
+@dg.multi_asset(
+    group_name="ingest",
+    specs=[
+        dg.AssetSpec(
+            "inbox_files",
+            kinds=DUCKDB,
+            description="Every inbox entry: read, unreadable, skipped or ignored, and why.",
+        ),
+        dg.AssetSpec(
+            "city_table_versions",
+            kinds=DUCKDB,
+            description="Every submitted version of a city table: who, when, late, which is read.",
+        ),
+        *[
+            dg.AssetSpec(table, kinds=DUCKDB, description="Parsed-file cache: cells as read.")
+            for table in CACHE_TABLES
+        ],
+    ],
+)
+def inbox(config: ScanConfig, inbox: InboxResource, warehouse: WarehouseResource):
+    """List and hash the inbox; read only files whose content is not cached yet."""
+    with building(inbox, warehouse, full=config.full) as b:
+        report = pipeline.scan(b)
+        yield table_result(
+            b.conn,
+            "inbox_files",
+            asset_key="inbox_files",
+            files_read=report.parsed,
+            files_reused=report.reused,
+            files_dropped=report.dropped,
+        )
+        for table in (*CACHE_TABLES, "city_table_versions"):
+            yield table_result(b.conn, table, asset_key=table)
+
+
+@dg.asset(group_name="ingest", kinds=DUCKDB, deps=["inbox_files", "raw_platform"])
+def platform_rows(inbox: InboxResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Every row of every platform snapshot read, normalised, with its source."""
+    with building(inbox, warehouse) as b:
+        _, kept = pipeline.platform_rows(b)
+        return table_result(b.conn, "platform_rows", kept_from_last_run=kept)
+
+
+def corrected_table(name: str, source: str, deps: list[str], description: str, step):
+    """The asset of a table the stewards' corrections apply to, and of its corrections' outcomes."""
+    outcomes = OUTCOME_TABLES[source]
+
+    @dg.multi_asset(
+        name=name,
+        group_name="ingest",
+        specs=[
+            dg.AssetSpec(name, deps=deps, kinds=DUCKDB, description=description),
+            dg.AssetSpec(outcomes, deps=deps, kinds=DUCKDB),
+        ],
+    )
+    def corrected(
+        inbox: InboxResource, warehouse: WarehouseResource, corrections: CorrectionsResource
+    ):
+        with building(inbox, warehouse, corrections) as b:
+            _, applied = step(b)
+            yield table_result(b.conn, name, asset_key=name, corrections_applied=applied)
+            yield table_result(b.conn, outcomes, asset_key=outcomes)
+
+    return corrected
+
+
+applications = corrected_table(
+    "applications",
+    "platform",
+    ["platform_rows"],
+    "Each application once, in its current state (the newest snapshot holding it), corrected.",
+    pipeline.applications,
+)
+city_submissions = corrected_table(
+    "city_submissions",
+    "city_table",
+    ["inbox_files", "raw_city"],
+    "Every application row of every city summary table (附件2) read, corrected.",
+    pipeline.city_submissions,
+)
+
+
+@dg.asset(group_name="ingest", kinds=DUCKDB, deps=["platform_rows"])
+def stage_history(inbox: InboxResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Each stage an application was seen at across the snapshots, with when it was first seen."""
+    with building(inbox, warehouse) as b:
+        pipeline.stage_history(b)
+        return table_result(b.conn, "stage_history")
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds=DUCKDB,
+    deps=["platform_correction_outcomes", "city_correction_outcomes"],
+)
+def correction_outcomes(inbox: InboxResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Every correction of the store: applied this run, or superseded by newer data, and why."""
+    with building(inbox, warehouse) as b:
+        pipeline.correction_outcomes(b)
+        return table_result(b.conn, "correction_outcomes")
+
+
+@dg.multi_asset(
+    group_name="ingest",
+    specs=[
+        dg.AssetSpec(
+            "pool_members",
+            deps=["inbox_files", "raw_pool", "raw_clusters", "file_cache"],
+            kinds=DUCKDB,
+            description="The cultivation pool and the leaders.",
+        ),
+        dg.AssetSpec(
+            "clusters",
+            deps=["inbox_files", "raw_pool", "raw_clusters", "file_cache"],
+            kinds=DUCKDB,
+            description="The provincial cluster list.",
+        ),
+    ],
+)
+def registry(inbox: InboxResource, warehouse: WarehouseResource):
+    """Reference lists from inbox/registry (the shipped cluster list when the inbox has none)."""
+    with building(inbox, warehouse) as b:
+        pipeline.registry(b)
+        yield table_result(b.conn, "pool_members", asset_key="pool_members")
+        yield table_result(b.conn, "clusters", asset_key="clusters")

@@ -1,0 +1,37 @@
+"""What an asset reports to Dagster: row counts and a small preview without personal data."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from lingpao.foundation.schema import PERSONAL_COLUMNS
+
+
+def table_result(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    asset_key: str | None = None,
+    **extra: int,
+) -> dg.MaterializeResult:
+    """MaterializeResult with the table's row count and a five-row preview (no contact data)."""
+    rows = int(conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    columns = [
+        row[0]
+        for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        if row[0] not in PERSONAL_COLUMNS and not row[0].endswith("_raw")
+    ][:8]
+    preview = (
+        conn.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 5").fetchall()
+        if columns
+        else []
+    )
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in preview]
+    metadata = {"dagster/row_count": rows, "preview": dg.MetadataValue.md("\n".join(lines))}
+    metadata.update(extra)
+    return dg.MaterializeResult(asset_key=asset_key, metadata=metadata)

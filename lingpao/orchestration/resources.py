@@ -1,0 +1,116 @@
+"""Dagster resources: the inbox (and its programme year), the warehouse (which holds the run lock
+for the whole run, whichever way the run was started), and the stewards' store. Built from one
+`Layout`, resolved by the entry point."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from lingpao.corrections.store import CorrectionStore
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import Programme, load_programme
+from lingpao.pipeline import Build
+from lingpao.warehouse.connection import set_aside_if_damaged
+from lingpao.warehouse.runlock import run_lock
+
+# DuckDB may spill to disk beyond this, so a national-size inbox runs in bounded memory.
+CONNECTION_CONFIG = {"memory_limit": "1GB"}
+
+
+class InboxResource(dg.ConfigurableResource):
+    """The inbox folder and the programme year whose configuration reads it."""
+
+    path: str
+    year: int | None = None
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+    def programme(self) -> Programme:
+        return load_programme(self.year)
+
+
+class WarehouseResource(DuckDBResource):
+    """The warehouse file. While a run uses it, the run holds the run lock (runs take turns:
+    `lingpao run`, the Dagster UI and the sensor alike), a damaged file is set aside to be rebuilt
+    from the inbox, and every connection is closed, also when an asset fails."""
+
+    lock: str
+    serving: str
+    docs: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.database)
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with run_lock(Path(self.lock)):
+            notice = set_aside_if_damaged(self.path)
+            if notice and context.log:
+                context.log.warning(notice)
+            yield self
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection, closed even when the asset fails (dagster-duckdb's `get_connection`
+        closes only on success, which would leave the file locked for the rest of the process)."""
+        with self.get_connection() as conn:
+            try:
+                conn.execute("SET enable_progress_bar = false")  # long queries print none
+                yield conn
+            finally:
+                conn.close()
+
+
+class CorrectionsResource(dg.ConfigurableResource):
+    """The append-only store of the stewards' corrections and decisions (never rebuilt by a run)."""
+
+    path: str
+    backups: str
+
+    def store(self) -> CorrectionStore:
+        return CorrectionStore(Path(self.path), Path(self.backups))
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Before a run reads the store: refuse a damaged one (never touched automatically) and
+        keep a rotating backup of a sound one."""
+        self.store().backup()
+
+
+@contextlib.contextmanager
+def building(
+    inbox: InboxResource,
+    warehouse: WarehouseResource,
+    corrections: CorrectionsResource | None = None,
+    **options,
+) -> Iterator[Build]:
+    """The domain's `Build` on a write connection, for one asset's step."""
+    store = corrections.store() if corrections is not None else None
+    with warehouse.connection() as conn:
+        yield Build(conn, inbox.root, inbox.programme(), store, **options)
+
+
+def make_resources(layout: Layout) -> dict:
+    """The resources of a run over one layout."""
+    return {
+        "inbox": InboxResource(path=str(layout.inbox)),
+        "warehouse": WarehouseResource(
+            database=str(layout.warehouse),
+            connection_config=CONNECTION_CONFIG,
+            lock=str(layout.lock),
+            serving=str(layout.serving),
+            docs=str(layout.gx_docs),
+        ),
+        "corrections": CorrectionsResource(
+            path=str(layout.corrections), backups=str(layout.backups)
+        ),
+    }
