@@ -16,7 +16,8 @@ import duckdb
 import pandas as pd
 
 from lingpao.corrections.store import CorrectionStore
-from lingpao.foundation.programme import Programme
+from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import Programme, load_programme
 from lingpao.ingest.build import (
     build_applications,
     build_city_submissions,
@@ -31,8 +32,13 @@ from lingpao.ingest.safety import Limits
 from lingpao.marts.shortlist import exclusions, shortlist_sql
 from lingpao.quality.issues import find_issues
 from lingpao.quality.status import with_decisions
-from lingpao.warehouse.connection import replace_table, replace_table_from_sql
+from lingpao.warehouse.connection import (
+    replace_table,
+    replace_table_from_sql,
+    set_aside_if_damaged,
+)
 from lingpao.warehouse.publish import PublishRefused, publish, refusal
+from lingpao.warehouse.runlock import run_lock
 
 
 @dataclass
@@ -147,3 +153,169 @@ def build(b: Build, serving: Path | None = None, allow_shrink: bool = False) -> 
         step(b)
     if serving is not None:
         serve(b, serving, allow_shrink)
+
+
+def run_build(
+    layout: Layout,
+    programme: Programme | None = None,
+    full: bool = False,
+    allow_shrink: bool = False,
+) -> RunSummary:
+    """What `lingpao run` builds and publishes, without Dagster and without the report: the same
+    run lock, damaged-warehouse rule, store backup, steps and serving copy, and its summary. For a
+    test asking a question of the rules, the stores or the pages, where the asset events and the
+    Great Expectations report would only cost time."""
+    programme = programme or load_programme()
+    with run_lock(layout.lock):
+        notice = set_aside_if_damaged(layout.warehouse)
+        store = CorrectionStore(layout.corrections, layout.backups)
+        failure = None
+        try:
+            store.backup()
+            layout.warehouse.parent.mkdir(parents=True, exist_ok=True)
+            with duckdb.connect(str(layout.warehouse)) as conn:
+                conn.execute("SET enable_progress_bar = false")
+                build(
+                    Build(conn, layout.inbox, programme, store, full=full),
+                    layout.serving,
+                    allow_shrink,
+                )
+        except Exception as error:  # a failed run is a summary that says why, as a full run's is
+            failure = str(error)
+        summary = summarise(layout, failure is None, failure)
+    summary.notices += [notice] if notice else []
+    return summary
+
+
+SUMMARY_TABLES = [
+    "applications",
+    "stage_history",
+    "city_submissions",
+    "pool_members",
+    "clusters",
+    "dq_issues",
+    "shortlist",
+    "shortlist_exclusions",
+]
+NOT_READ = {
+    "unreadable": "无法读取 unreadable",
+    "skipped": "已跳过 skipped",
+    "ignored": "未使用 ignored",
+    "superseded": "已被取代 superseded",
+}
+
+
+@dataclass
+class RunSummary:
+    """What a run read and wrote: files per folder and status, rows per table, issues per rule."""
+
+    success: bool
+    failure: str | None = None
+    files: list[tuple] = field(default_factory=list)  # (folder, status, count)
+    tables: dict[str, int] = field(default_factory=dict)
+    issues: list[tuple] = field(default_factory=list)  # (rule, severity, count)
+    unreadable: list[tuple] = field(default_factory=list)  # (file, status, reason)
+    data_docs: str | None = None
+    notices: list[str] = field(default_factory=list)  # e.g. a damaged warehouse set aside
+    settled: dict[str, int] = field(default_factory=dict)  # fixed / waived issue counts
+    corrections: dict[str, int] = field(default_factory=dict)  # applied / superseded
+    cache: dict[str, int] = field(default_factory=dict)  # files read now / reused from the cache
+    seconds: dict[str, float] = field(default_factory=dict)  # until published / the whole run
+    report_started: bool = False  # the report of the published result follows in the background
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per Dagster step, slowest first
+
+    def lines(self) -> list[str]:
+        out = [
+            "运行成功 (run succeeded)" if self.success else f"运行失败 (run failed): {self.failure}"
+        ]
+        out += [f"注意 notice: {n}" for n in self.notices]
+        if self.files:
+            out.append("文件 files: " + "; ".join(f"{f}/{s} {n}" for f, s, n in self.files))
+        if self.cache:
+            out.append(
+                f"本次读取 read now {self.cache.get('files_read', 0)}，"
+                f"沿用缓存 reused {self.cache.get('files_reused', 0)}"
+            )
+        for name, status, reason in self.unreadable:
+            label = NOT_READ.get(status, status)
+            out.append(f"  {label}: {name}: {reason}")
+        if self.tables:
+            head = (
+                "表 tables"
+                if self.success
+                else "本次运行（未发布）的表 tables of this unpublished run"
+            )
+            out.append(f"{head}: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
+        if self.issues:
+            out.append("未解决问题 open issues (rule, severity, count):")
+            out += [f"  {rule:<28} {severity:<8} {count}" for rule, severity, count in self.issues]
+        else:
+            out.append("未解决问题 open issues: none")
+        if self.settled:
+            out.append(
+                "已处理 settled: " + ", ".join(f"{k} {v}" for k, v in sorted(self.settled.items()))
+            )
+        if self.corrections:
+            out.append(
+                "更正 corrections: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.corrections.items()))
+            )
+        if self.report_started:
+            out.append(f"数据质量报告（Data Docs）正在后台生成，完成后见 {self.data_docs}")
+        elif self.data_docs and Path(self.data_docs).exists():
+            out.append(f"数据质量报告 Data Docs: {self.data_docs}")
+        if "published" in self.seconds:
+            out.append(
+                f"用时 time: 发布 published {self.seconds['published']:.1f} s，"
+                f"全程 whole run {self.seconds['total']:.1f} s"
+            )
+        if self.steps:
+            slowest = list(self.steps.items())[:3]
+            out.append(
+                "最慢的步骤 slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest)
+            )
+        return out
+
+
+def summarise(layout: Layout, success: bool, failure: str | None = None) -> RunSummary:
+    summary = RunSummary(success=success, failure=failure)
+    warehouse = layout.warehouse
+    if not warehouse.exists():
+        return summary
+    docs = layout.gx_docs / "index.html"
+    summary.data_docs = str(docs)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        present = {
+            r[0]
+            for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+        if "inbox_files" in present:
+            summary.files = conn.execute(
+                "SELECT folder, status, count(*) FROM inbox_files GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+            summary.unreadable = conn.execute(
+                "SELECT source_file, status, reason FROM inbox_files WHERE status <> 'read' ORDER BY 1"
+            ).fetchall()
+        for table in SUMMARY_TABLES:
+            if table in present:
+                summary.tables[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][
+                    0
+                ]
+        if "dq_issues" in present:
+            summary.issues = conn.execute(
+                "SELECT rule, severity, count(*) FROM dq_issues WHERE status = 'open' GROUP BY ALL "
+                "ORDER BY severity, count(*) DESC, rule"
+            ).fetchall()
+            summary.settled = dict(
+                conn.execute(
+                    "SELECT status, count(*) FROM dq_issues WHERE status <> 'open' GROUP BY 1"
+                ).fetchall()
+            )
+        if "correction_outcomes" in present:
+            summary.corrections = dict(
+                conn.execute(
+                    "SELECT CASE WHEN applied THEN 'applied' ELSE 'superseded' END, count(*) "
+                    "FROM correction_outcomes GROUP BY 1"
+                ).fetchall()
+            )
+    return summary

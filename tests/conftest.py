@@ -15,7 +15,7 @@ import pytest
 from lingpao.access.signin import BELIEVE_NO_FORWARDING
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import load_programme
-from lingpao.orchestration.run import run_pipeline
+from lingpao.orchestration.run import build_report, run_pipeline
 from lingpao.sample.generator import write_sample
 
 # AppTest reads .streamlit/config.toml from the working directory; say it here too, whatever that is.
@@ -86,8 +86,10 @@ def sample_run(tmp_path_factory) -> dict:
     inbox = base / "inbox"
     key = write_sample(inbox, seed=7, applications=300)
     warehouse = base / "warehouse.duckdb"
-    summary = run_pipeline(Layout.resolve(inbox, warehouse))
+    layout = Layout.resolve(inbox, warehouse)
+    summary = run_pipeline(layout)
     assert summary.success, summary.failure
+    build_report(layout)  # the report `lingpao run` starts after publishing, here and now
     return {
         "inbox": inbox,
         "warehouse": warehouse,

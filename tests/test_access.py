@@ -13,8 +13,8 @@ from lingpao.corrections.store import Correction, CorrectionStore
 from lingpao.desk import Desk
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import load_programme
-from lingpao.orchestration.run import run_pipeline
-from lingpao.queries import NO_FILTERS, Progress, Quality
+from lingpao.pipeline import run_build
+from lingpao.queries import NO_FILTERS, CityDesk, Progress, Quality
 from lingpao.warehouse.connection import connect_read_only
 from tests.conftest import query
 from tests.helpers import copy_warehouse
@@ -136,7 +136,7 @@ def test_a_proposal_changes_nothing_until_a_steward_accepts_it(sample_run, wareh
     assert desk(warehouse, bureau).propose(issue, "direction", "科技创新发展", "企业确认") is None
     store = desk(warehouse, STEWARD).store
     assert store.corrections().empty and store.decisions().empty
-    assert run_pipeline(Layout.resolve(sample_run["inbox"], warehouse)).success
+    assert run_build(Layout.resolve(sample_run["inbox"], warehouse)).success
     assert query(
         warehouse, "SELECT status FROM dq_issues WHERE issue_id = ?", [issue["issue_id"]]
     ) == [("open",)]
@@ -153,7 +153,7 @@ def test_a_proposal_changes_nothing_until_a_steward_accepts_it(sample_run, wareh
         "科技创新发展",
     )
     assert "已处理" in desk(warehouse, STEWARD).settle(int(proposal["id"][0]), False, "again")
-    assert run_pipeline(Layout.resolve(sample_run["inbox"], warehouse)).success
+    assert run_build(Layout.resolve(sample_run["inbox"], warehouse)).success
     assert query(
         warehouse, "SELECT status FROM dq_issues WHERE issue_id = ?", [issue["issue_id"]]
     ) == [("fixed",)]

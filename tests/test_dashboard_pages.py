@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lingpao.foundation.layout import Layout
-from lingpao.orchestration.run import run_pipeline
+from lingpao.pipeline import run_build
 from tests.conftest import query
 
 APP = str(Path(__file__).resolve().parent.parent / "lingpao" / "dashboard" / "app.py")
@@ -218,7 +218,7 @@ def without_city_tables(tmp_path_factory, sample_run):
     base = tmp_path_factory.mktemp("no_cities")
     shutil.copytree(sample_run["inbox"], base / "inbox")
     shutil.rmtree(base / "inbox" / "cities")
-    assert run_pipeline(Layout.resolve(base / "inbox", base / "w.duckdb")).success
+    assert run_build(Layout.resolve(base / "inbox", base / "w.duckdb")).success
     return base / "w.duckdb"
 
 

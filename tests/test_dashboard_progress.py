@@ -65,9 +65,9 @@ def test_counts_match_sql(sample_run, monkeypatch):
 def test_renders_without_data(tmp_path, monkeypatch, state, inbox):
     warehouse = tmp_path / "w.duckdb"
     if state == "empty_inbox":
-        from lingpao.orchestration.run import run_pipeline
+        from lingpao.pipeline import run_build
 
-        summary = run_pipeline(Layout.resolve(inbox, warehouse))
+        summary = run_build(Layout.resolve(inbox, warehouse))
         assert not summary.success and "没有可读的平台导出文件" in summary.failure
     at = open_app(warehouse, monkeypatch)
     assert any("尚无数据" in i.value for i in at.info)

@@ -9,7 +9,7 @@ from lingpao.access.users import User, save_users
 from lingpao.corrections.store import CorrectionStore
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import load_programme
-from lingpao.orchestration.run import run_pipeline
+from lingpao.pipeline import run_build
 from tests.conftest import query
 from tests.helpers import copy_warehouse
 
@@ -80,7 +80,7 @@ def test_apply_a_suggested_fix_then_the_run_marks_it_fixed(sample_run, warehouse
         )
     ) == [(record_key, "credit_code", fix, "管理员甲")]
     assert list(store.decisions()["decision"]) == ["fixed"]
-    assert run_pipeline(Layout.resolve(sample_run["inbox"], warehouse)).success
+    assert run_build(Layout.resolve(sample_run["inbox"], warehouse)).success
     assert query(warehouse, "SELECT status FROM dq_issues WHERE issue_id = ?", [issue_id]) == [
         ("fixed",)
     ]

@@ -21,7 +21,7 @@ from lingpao.desk import Desk
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import load_programme
 from lingpao.ingest.convert import soffice
-from lingpao.orchestration.run import run_pipeline
+from lingpao.pipeline import run_build
 from lingpao.sample.writers import write_docx, write_xls, write_xlsx
 from tests.conftest import query
 from tests.helpers import (
@@ -100,7 +100,7 @@ def test_a_torn_log_is_reported_by_the_command_and_the_run(tmp_path, inbox):
     versions.submit(BUREAU, UNIT, table.read_bytes(), "保定2.xlsx")
     done = lingpao_cli("versions", "--inbox", inbox, "--warehouse", tmp_path / "w.duckdb")
     assert done.returncode == 0 and "第2版" in done.stdout and "第2行无法读取" in done.stdout
-    summary = run_pipeline(Layout.resolve(inbox, tmp_path / "w.duckdb"))
+    summary = run_build(Layout.resolve(inbox, tmp_path / "w.duckdb"))
     assert summary.success
     assert any(
         "versions.jsonl" in name and "第2行" in reason for name, _, reason in summary.unreadable
@@ -166,7 +166,7 @@ def test_the_same_table_as_word_and_workbook_counts_once(inbox, tmp_path):
 
 def run_summary(inbox: Path, tmp_path: Path):
     warehouse = tmp_path / "warehouse.duckdb"
-    summary = run_pipeline(Layout.resolve(inbox, warehouse))
+    summary = run_build(Layout.resolve(inbox, warehouse))
     assert summary.success, summary.failure
     return summary, warehouse
 

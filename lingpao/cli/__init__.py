@@ -34,14 +34,38 @@ def command_run(args: argparse.Namespace) -> int:
 
     if args.queued:
         os.nice(10)  # a background re-check yields the processor to the people using the pages
-        summary = run_queued(args.layout)
+        summary = run_queued(
+            args.layout,
+            report=not args.no_report,
+            announce=lambda done: print("\n".join(done.lines()), flush=True),
+        )
         if summary is None:
             print("没有待运行的检查，或另一个进程正在运行 (nothing queued, or another runner)")
             return 0
+        return 0 if summary.success else 1
     else:
-        summary = run_pipeline(args.layout, allow_shrink=args.allow_shrink, full=args.full)
+        summary = run_pipeline(
+            args.layout, allow_shrink=args.allow_shrink, full=args.full, report=not args.no_report
+        )
     print("\n".join(summary.lines()))
     return 0 if summary.success else 1
+
+
+def command_report(args: argparse.Namespace) -> int:
+    if not args.layout.serving.exists():
+        raise CommandError(
+            f"尚无已发布的数据，请先运行 lingpao run (nothing published): {args.layout.serving}"
+        )
+    from lingpao.orchestration.run import build_report
+
+    for suite in build_report(args.layout, full=args.full):
+        agreed = "一致" if suite.agrees else "不一致"
+        done = "已校验" if suite.validated else "未变化，沿用"
+        print(
+            f"{suite.suite}: {done}；GX {suite.gx_failures} / SQL {suite.sql_failures}（{agreed}）"
+        )
+    print(f"数据质量报告 Data Docs: {args.layout.gx_docs / 'index.html'}")
+    return 0
 
 
 def command_sample(args: argparse.Namespace) -> int:
@@ -123,7 +147,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="take up the re-checks asked for (by the dashboard, by submissions), one run for all "
         "that wait, until none is left; exits at once if another runner is at work",
     )
+    run.add_argument(
+        "--no-report",
+        action="store_true",
+        help="不在运行后生成数据质量报告（Great Expectations Data Docs）；需要时用 lingpao report",
+    )
     run.set_defaults(handler=command_run)
+
+    report = commands.add_parser(
+        "report",
+        help="生成数据质量报告（Great Expectations Data Docs）",
+        description="按已发布的数据重新生成 Great Expectations 数据文档（只校验输入有变化的规则集；"
+        "--full 全部重新校验）。lingpao run 每次发布后会在后台自动生成。",
+    )
+    add_location_options(report)
+    report.add_argument("--full", action="store_true", help="全部规则集重新校验")
+    report.set_defaults(handler=command_report)
 
     dashboard = commands.add_parser(
         "dashboard",

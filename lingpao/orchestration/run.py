@@ -2,152 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import dagster as dg
-import duckdb
 
 from lingpao.foundation.layout import Layout
+from lingpao.foundation.programme import PROJECT_ROOT
 from lingpao.orchestration.definitions import ALL_ASSETS
 from lingpao.orchestration.resources import make_resources
+from lingpao.pipeline import RunSummary, summarise
 from lingpao.warehouse.connection import set_aside_if_damaged
 from lingpao.warehouse.runlock import run_lock
 from lingpao.warehouse.runqueue import RunQueue
 
-SUMMARY_TABLES = [
-    "applications",
-    "stage_history",
-    "city_submissions",
-    "pool_members",
-    "clusters",
-    "dq_issues",
-    "shortlist",
-    "shortlist_exclusions",
-]
-NOT_READ = {
-    "unreadable": "无法读取 unreadable",
-    "skipped": "已跳过 skipped",
-    "ignored": "未使用 ignored",
-    "superseded": "已被取代 superseded",
-}
+REPORT = "data_docs"  # built after the run, in its own process (`start_report`)
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 Progress = Callable[[str], None]  # told the key of each step as it starts
-
-
-@dataclass
-class RunSummary:
-    """What a run read and wrote: files per folder and status, rows per table, issues per rule."""
-
-    success: bool
-    failure: str | None = None
-    files: list[tuple] = field(default_factory=list)  # (folder, status, count)
-    tables: dict[str, int] = field(default_factory=dict)
-    issues: list[tuple] = field(default_factory=list)  # (rule, severity, count)
-    unreadable: list[tuple] = field(default_factory=list)  # (file, status, reason)
-    data_docs: str | None = None
-    notices: list[str] = field(default_factory=list)  # e.g. a damaged warehouse set aside
-    settled: dict[str, int] = field(default_factory=dict)  # fixed / waived issue counts
-    corrections: dict[str, int] = field(default_factory=dict)  # applied / superseded
-    cache: dict[str, int] = field(default_factory=dict)  # files read now / reused from the cache
-    seconds: dict[str, float] = field(default_factory=dict)  # until published / with the report
-    steps: dict[str, float] = field(default_factory=dict)  # seconds per Dagster step, slowest first
-
-    def lines(self) -> list[str]:
-        out = [
-            "运行成功 (run succeeded)" if self.success else f"运行失败 (run failed): {self.failure}"
-        ]
-        out += [f"注意 notice: {n}" for n in self.notices]
-        if self.files:
-            out.append("文件 files: " + "; ".join(f"{f}/{s} {n}" for f, s, n in self.files))
-        if self.cache:
-            out.append(
-                f"本次读取 read now {self.cache.get('files_read', 0)}，"
-                f"沿用缓存 reused {self.cache.get('files_reused', 0)}"
-            )
-        for name, status, reason in self.unreadable:
-            label = NOT_READ.get(status, status)
-            out.append(f"  {label}: {name}: {reason}")
-        if self.tables:
-            head = (
-                "表 tables"
-                if self.success
-                else "本次运行（未发布）的表 tables of this unpublished run"
-            )
-            out.append(f"{head}: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
-        if self.issues:
-            out.append("未解决问题 open issues (rule, severity, count):")
-            out += [f"  {rule:<28} {severity:<8} {count}" for rule, severity, count in self.issues]
-        else:
-            out.append("未解决问题 open issues: none")
-        if self.settled:
-            out.append(
-                "已处理 settled: " + ", ".join(f"{k} {v}" for k, v in sorted(self.settled.items()))
-            )
-        if self.corrections:
-            out.append(
-                "更正 corrections: "
-                + ", ".join(f"{k} {v}" for k, v in sorted(self.corrections.items()))
-            )
-        if self.data_docs:
-            out.append(f"数据质量报告 Data Docs: {self.data_docs}")
-        if "published" in self.seconds:
-            out.append(
-                f"用时 time: 发布 published {self.seconds['published']:.1f} s，"
-                f"含数据质量报告 with the report {self.seconds['total']:.1f} s"
-            )
-        if self.steps:
-            slowest = list(self.steps.items())[:3]
-            out.append(
-                "最慢的步骤 slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest)
-            )
-        return out
-
-
-def summarise(layout: Layout, success: bool, failure: str | None = None) -> RunSummary:
-    summary = RunSummary(success=success, failure=failure)
-    warehouse = layout.warehouse
-    if not warehouse.exists():
-        return summary
-    docs = layout.gx_docs / "index.html"
-    summary.data_docs = str(docs) if docs.exists() else None
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        present = {
-            r[0]
-            for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        }
-        if "inbox_files" in present:
-            summary.files = conn.execute(
-                "SELECT folder, status, count(*) FROM inbox_files GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
-            summary.unreadable = conn.execute(
-                "SELECT source_file, status, reason FROM inbox_files WHERE status <> 'read' ORDER BY 1"
-            ).fetchall()
-        for table in SUMMARY_TABLES:
-            if table in present:
-                summary.tables[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][
-                    0
-                ]
-        if "dq_issues" in present:
-            summary.issues = conn.execute(
-                "SELECT rule, severity, count(*) FROM dq_issues WHERE status = 'open' GROUP BY ALL "
-                "ORDER BY severity, count(*) DESC, rule"
-            ).fetchall()
-            summary.settled = dict(
-                conn.execute(
-                    "SELECT status, count(*) FROM dq_issues WHERE status <> 'open' GROUP BY 1"
-                ).fetchall()
-            )
-        if "correction_outcomes" in present:
-            summary.corrections = dict(
-                conn.execute(
-                    "SELECT CASE WHEN applied THEN 'applied' ELSE 'superseded' END, count(*) "
-                    "FROM correction_outcomes GROUP BY 1"
-                ).fetchall()
-            )
-    return summary
 
 
 def failure_text(result) -> str:
@@ -177,7 +52,6 @@ def run_config(full: bool = False, allow_shrink: bool = False) -> dict:
         "ops": {
             "inbox": {"config": {"full": full}},
             "serving_warehouse": {"config": {"allow_shrink": allow_shrink}},
-            "data_docs": {"config": {"full": full}},
         },
     }
 
@@ -187,8 +61,11 @@ def _materialize(
 ):
     """`dagster.materialize` of every asset, with a run id known beforehand so that `progress`
     hears of each step as it starts (a page or a terminal shows where a long run is)."""
+    selection = dg.AssetSelection.all() - dg.AssetSelection.assets(REPORT)
     defs = dg.Definitions(
-        jobs=[dg.define_asset_job(name="lingpao_run")], assets=ALL_ASSETS, resources=resources
+        jobs=[dg.define_asset_job(name="lingpao_run", selection=selection)],
+        assets=ALL_ASSETS,
+        resources=resources,
     )
     job = defs.resolve_job_def("lingpao_run")
     run_id = str(uuid.uuid4())  # as Dagster makes them
@@ -205,13 +82,41 @@ def _materialize(
     )
 
 
+def build_report(layout: Layout, full: bool = False) -> list:
+    """The Great Expectations report of the published copy, here and now (`lingpao report`)."""
+    from lingpao.foundation.programme import load_programme
+    from lingpao.quality.report import report
+
+    return report(layout.serving, load_programme(), layout.gx_docs, full=full)
+
+
+def start_report(layout: Layout, full: bool = False) -> subprocess.Popen:
+    """The Great Expectations report of what was just published, in a process of its own at a low
+    priority (`lingpao report`): the run is done when its result is published, the report follows.
+    Its output goes to the Data Docs folder's `report.log`."""
+    layout.gx_docs.mkdir(parents=True, exist_ok=True)
+    with (layout.gx_docs / "report.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "lingpao.cli", "report", *(["--full"] if full else [])],
+            cwd=PROJECT_ROOT,
+            env=dict(os.environ, **layout.environment()),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=lambda: os.nice(10),
+        )
+
+
 def run_pipeline(
     layout: Layout,
     allow_shrink: bool = False,
     full: bool = False,
     progress: Progress | None = None,
+    report: bool = False,
 ) -> RunSummary:
-    """Materialise every asset once without a server; failures of records are data, not errors.
+    """Materialise every asset but the report once without a server; failures of records are data,
+    not errors. With `report`, the Great Expectations report of the published result is then
+    started in the background (`start_report`).
 
     Runs on one warehouse take turns (the warehouse resource holds a lock beside it); the dashboard
     is not blocked, as it reads the serving copy that each run replaces atomically at its end. Only
@@ -234,6 +139,9 @@ def run_pipeline(
     summary.steps = dict(sorted(timed, key=lambda step: -step[1]))
     if result.success and published:
         summary.seconds = {"published": published[0] - started, "total": finished - started}
+    if result.success and report:
+        start_report(layout, full)
+        summary.report_started = True
     for materialization in result.asset_materializations_for_node("inbox"):
         for key in ("files_read", "files_reused"):
             if key in materialization.metadata:
@@ -241,23 +149,40 @@ def run_pipeline(
     return summary
 
 
-def run_queued(layout: Layout) -> RunSummary | None:
+def run_queued(
+    layout: Layout,
+    report: bool = False,
+    announce: Callable[[RunSummary], None] | None = None,
+) -> RunSummary | None:
     """Take up the runs asked for on the warehouse (`RunQueue`): while requests wait, take them
-    all and run the pipeline once for them. Returns the last run's summary, or None when another
-    runner is at work (it takes up what waits) or nothing was asked for."""
+    all and run the pipeline once for them (`announce` hears each run's summary); once none
+    waits, build the report of the last result (`report`) before letting the runner's lock go, so
+    a runner that is gone has finished everything it started. Returns the last run's summary, or
+    None when another runner is at work (it takes up what waits) or nothing was asked for."""
     queue = RunQueue(layout)
     last = None
     while True:
         with queue.runner() as held:
             if not held:
                 return last
-            while taken := queue.take():
-                queue.started(taken)
-                try:
-                    summary = run_pipeline(layout, progress=queue.step)
-                except Exception as error:  # a run that cannot even start is a failed run
-                    summary = RunSummary(success=False, failure=f"{type(error).__name__}: {error}")
-                queue.finished(taken, summary.success, summary.failure, summary.lines())
-                last = summary
+            reported = True
+            while True:
+                while taken := queue.take():
+                    queue.started(taken)
+                    try:
+                        summary = run_pipeline(layout, progress=queue.step)
+                    except Exception as error:  # a run that cannot even start is a failed run
+                        summary = RunSummary(
+                            success=False, failure=f"{type(error).__name__}: {error}"
+                        )
+                    queue.finished(taken, summary.success, summary.failure, summary.lines())
+                    if announce is not None:
+                        announce(summary)
+                    last, reported = summary, not summary.success
+                if report and not reported:
+                    build_report(layout)
+                    reported = True
+                if not queue.pending():  # asked for during the report: take it up first
+                    break
         if not queue.pending():  # asked for after the lock was let go: take it up too
             return last

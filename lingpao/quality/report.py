@@ -3,8 +3,12 @@ with the SQL the hot path runs (the same expectations, the same failing records)
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from lingpao.quality.suites import (
     suite_parameters,
 )
 from lingpao.quality.views import create_views
-from lingpao.warehouse.connection import read_frame
+from lingpao.warehouse.connection import literal, read_frame
 
 SUITE_LABELS = {"applications": "平台申报", "city_submissions": "市级汇总表"}
 
@@ -57,46 +61,79 @@ def sql_failures(conn: duckdb.DuckDBPyConnection, suite: str, programme: Program
     return set(zip(frame["rule"], frame["record_key"].astype(str), strict=True))
 
 
+STATE = "reports.json"  # in the docs folder: what each suite's site was last built from
+
+
+@contextlib.contextmanager
+def _report_lock(docs_dir: Path) -> Iterator[None]:
+    """One report at a time per docs folder (runs finishing together queue their reports)."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    with (docs_dir / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _state(docs_dir: Path) -> dict:
+    try:
+        return json.loads((docs_dir / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def report(
-    conn: duckdb.DuckDBPyConnection, programme: Programme, docs_dir: Path, full: bool = False
+    served: Path, programme: Programme, docs_dir: Path, full: bool = False
 ) -> list[SuiteReport]:
-    """Validate the suites whose input changed since their last report (all when `full`), rebuild
-    their Data Docs sites and the index; compare each suite's failures with the SQL's."""
+    """Validate, on the published copy `served` (read only), the suites whose input changed since
+    their last report (all when `full`); rebuild their Data Docs sites and the index; compare each
+    suite's failures with the SQL's. Built after the copy is published, so no page waits for it."""
     from lingpao.quality.gx_runner import SuiteRunner, write_index
 
-    create_views(conn, programme)
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS gx_reports (suite VARCHAR PRIMARY KEY, fingerprint VARCHAR, "
-        "gx_failures INTEGER, sql_failures INTEGER, agrees BOOLEAN)"
-    )
-    runner, reports = None, []
-    for suite in SUITE_FACTS:
-        current = fingerprint(conn, suite, programme)
-        stored = conn.execute(
-            "SELECT fingerprint, gx_failures, sql_failures, agrees FROM gx_reports WHERE suite = ?",
-            [suite],
-        ).fetchall()
-        stored = stored[0] if stored else None
-        if (
-            stored
-            and stored[0] == current
-            and not full
-            and (docs_dir / suite / "index.html").exists()
-        ):
-            reports.append(SuiteReport(suite, False, stored[1], stored[2], stored[3]))
-            continue
-        runner = runner or SuiteRunner(docs_dir)
-        frame = read_frame(conn, f"SELECT {', '.join(_columns(suite))} FROM {SUITE_FACTS[suite]}")
-        gx = {
-            (f.rule, f.record_key)
-            for f in runner.validate(suite, frame, suite_parameters(programme))
-        }
-        sql = sql_failures(conn, suite, programme)
-        result = SuiteReport(suite, True, len(gx), len(sql), gx == sql)
-        conn.execute(
-            "INSERT OR REPLACE INTO gx_reports VALUES (?, ?, ?, ?, ?)",
-            [suite, current, result.gx_failures, result.sql_failures, result.agrees],
-        )
-        reports.append(result)
-    write_index(docs_dir, SUITE_LABELS)
+    with _report_lock(docs_dir), duckdb.connect() as conn:
+        conn.execute("SET enable_progress_bar = false")
+        conn.execute(f"ATTACH {literal(str(served))} AS served (READ_ONLY)")
+        conn.execute("USE served")
+        create_views(conn, programme, phone_tables=())
+        state, runner, reports = _state(docs_dir), None, []
+        for suite in SUITE_FACTS:
+            current = fingerprint(conn, suite, programme)
+            stored = state.get(suite)
+            if (
+                stored
+                and stored["fingerprint"] == current
+                and not full
+                and (docs_dir / suite / "index.html").exists()
+            ):
+                reports.append(
+                    SuiteReport(
+                        suite,
+                        False,
+                        stored["gx_failures"],
+                        stored["sql_failures"],
+                        stored["agrees"],
+                    )
+                )
+                continue
+            runner = runner or SuiteRunner(docs_dir)
+            columns = ", ".join(_columns(suite))
+            frame = read_frame(conn, f"SELECT {columns} FROM {SUITE_FACTS[suite]}")
+            gx = {
+                (f.rule, f.record_key)
+                for f in runner.validate(suite, frame, suite_parameters(programme))
+            }
+            sql = sql_failures(conn, suite, programme)
+            result = SuiteReport(suite, True, len(gx), len(sql), gx == sql)
+            state[suite] = {
+                "fingerprint": current,
+                "gx_failures": result.gx_failures,
+                "sql_failures": result.sql_failures,
+                "agrees": result.agrees,
+            }
+            reports.append(result)
+        write_index(docs_dir, SUITE_LABELS)
+        staged = docs_dir / f".{STATE}.tmp"
+        staged.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        os.replace(staged, docs_dir / STATE)
     return reports

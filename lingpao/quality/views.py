@@ -64,7 +64,8 @@ def create_views(
     phone_tables: tuple[str, ...] = ("applications", "city_submissions"),
 ) -> None:
     """(Re)create the temporary tables and views the rules and suites read on this connection
-    (phones judged for `phone_tables`: a check of one city table judges only its own)."""
+    (phones judged for `phone_tables`: a check of one city table judges only its own; none on a
+    published copy, read only)."""
     labels = pd.DataFrame(
         [("stage", k, v) for k, v in programme.stage_labels.items()]
         + [("type", k, v["label"]) for k, v in programme.types.items()]
@@ -94,7 +95,8 @@ def create_views(
     conn.execute("""CREATE OR REPLACE TEMP VIEW multi_codes AS
         SELECT credit_code FROM current_apps WHERE credit_code IS NOT NULL GROUP BY 1 HAVING count(*) > 1""")
     conn.execute(USCC_MACRO)
-    refresh_phone_kinds(conn, list(phone_tables))
+    if phone_tables:  # a published copy (the report) holds the kinds judged by its run
+        refresh_phone_kinds(conn, list(phone_tables))
     zone = literal(programme.timezone)
     conn.execute(f"""
         CREATE OR REPLACE TEMP VIEW app_facts AS

@@ -53,12 +53,12 @@ def refusal(conn: duckdb.DuckDBPyConnection, serving: Path, allow_shrink: bool) 
 
 
 # What readers never need: the parsed-file cache, every snapshot row (the warehouse keeps them for
-# SQL tools), and the caches of values kept across runs.
+# SQL tools), and the caches of values kept across runs (but the phones' kinds, which the report
+# reads on the published copy).
 NOT_SERVED = (
     "file_cache",
     "raw_",
     "platform_rows",
-    "phone_kinds",
     "gx_reports",
     "build_stamps",
     "platform_issues",
