@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from lingpao.corrections.store import CorrectionStore
 from lingpao.foundation.layout import Layout
@@ -45,30 +46,51 @@ class WarehouseResource(DuckDBResource):
     lock: str
     serving: str
     docs: str
+    _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     @property
     def path(self) -> Path:
         return Path(self.database)
 
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        conn = duckdb.connect(self.database, config=self.connection_config)
+        conn.execute("SET enable_progress_bar = false")  # long queries print none
+        return conn
+
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        """For the whole run: the run lock, a damaged file set aside, and one connection that
+        every step uses (opening the file for each step cost a quarter of a small run)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with run_lock(Path(self.lock)):
             notice = set_aside_if_damaged(self.path)
             if notice and context.log:
                 context.log.warning(notice)
-            yield self
+            conn = self._open()
+            self._run_connection = conn
+            try:
+                yield self
+            finally:
+                self._run_connection = None
+                conn.close()
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write connection, closed even when the asset fails (dagster-duckdb's `get_connection`
-        closes only on success, which would leave the file locked for the rest of the process)."""
-        with self.get_connection() as conn:
+        """The run's connection (a transaction an asset left open, failing, is rolled back), or
+        outside a run one of its own, closed even when the asset fails."""
+        if self._run_connection is not None:
             try:
-                conn.execute("SET enable_progress_bar = false")  # long queries print none
-                yield conn
-            finally:
-                conn.close()
+                yield self._run_connection
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    self._run_connection.execute("ROLLBACK")
+                raise
+            return
+        conn = self._open()
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 class CorrectionsResource(dg.ConfigurableResource):

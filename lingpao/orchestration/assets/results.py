@@ -16,20 +16,13 @@ def table_result(
 ) -> dg.MaterializeResult:
     """MaterializeResult with the table's row count and a five-row preview (no contact data)."""
     rows = int(conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-    columns = [
-        row[0]
-        for row in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position",
-            [table],
-        ).fetchall()
-        if row[0] not in PERSONAL_COLUMNS and not row[0].endswith("_raw")
+    cursor = conn.execute(f"SELECT * FROM {table} LIMIT 5")
+    names = [d[0] for d in cursor.description]
+    shown = [
+        i for i, n in enumerate(names) if n not in PERSONAL_COLUMNS and not n.endswith("_raw")
     ][:8]
-    preview = (
-        conn.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 5").fetchall()
-        if columns
-        else []
-    )
+    columns = [names[i] for i in shown]
+    preview = [[row[i] for i in shown] for row in cursor.fetchall()]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in preview]
     metadata = {"dagster/row_count": rows, "preview": dg.MetadataValue.md("\n".join(lines))}
