@@ -31,6 +31,7 @@ FLAGS = [
     "--disable-sync",
 ]
 LOCAL = {"127.0.0.1", None}
+SIGNIN_FORM = 'form[action="/signin"]'  # the sign-in page a page without a session is sent to
 LINGPAO = str(Path(sys.executable).with_name("lingpao"))
 
 
@@ -142,15 +143,21 @@ def settle(page, ready: str = '[data-testid="stMetric"]') -> None:
 
 
 def sign_in(page, ident: str, password: str) -> str:
-    """Fill the password form and submit it; the page's text afterwards."""
+    """Fill the sign-in page (where a page without a session is sent) and submit it; the text of
+    the page one lands on: the sign-in page again with why, or the dashboard's page, settled."""
+    if "/signin" not in page.url:
+        page.wait_for_url("**/signin**", timeout=30_000)
     page.get_by_label("账号").fill(ident)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
-    )
-    page.wait_for_timeout(300)
+    with page.expect_navigation(timeout=60_000):
+        page.get_by_role("button", name="登录").click()
+    if "/signin" not in page.url:
+        page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+        page.wait_for_timeout(500)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        )
+        page.wait_for_timeout(300)
     return page.inner_text("body")
 
 

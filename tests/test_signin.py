@@ -1,14 +1,15 @@
 """Each sign-in mode: password (right, wrong, throttled, expired), OIDC by id, the trusted header only
 when configured, and every misconfiguration failing closed without data or a traceback."""
 
-import datetime as dt
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lingpao.access.audit import AuditLog
 from lingpao.access.passwords import hash_password
+from lingpao.access.sessions import COOKIE, Sessions
 from lingpao.access.signin import (
     SignInSettings,
     SignInSettingsError,
@@ -57,48 +58,122 @@ def shows_data(at: AppTest) -> bool:
     return bool(at.metric) or bool(at.dataframe)
 
 
-def sign_in(at: AppTest, ident: str, password: str) -> AppTest:
-    at.text_input(key="signin_id").input(ident)
-    at.text_input(key="signin_password").input(password)
-    return at.button[0].click().run()
+@pytest.fixture
+def web(warehouse, monkeypatch):
+    """The dashboard server's own sign-in route and page guard (`lingpao/dashboard/server.py`) in
+    a test client, on this warehouse's users file, audit log and sessions."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from lingpao.dashboard import server
+
+    monkeypatch.setenv("LINGPAO_WAREHOUSE", str(warehouse))
+    server.layout.cache_clear()
+
+    async def page(request):  # stands for the app's pages behind the guard
+        from starlette.responses import PlainTextResponse
+
+        return PlainTextResponse("页面")
+
+    routes = [Route("/signin", server.signin, methods=["GET", "POST"]), Route("/{path:path}", page)]
+    app = Starlette(routes=routes, middleware=[Middleware(server.SignInFirst)])
+    with TestClient(app, base_url="http://127.0.0.1:8501", follow_redirects=False) as client:
+        yield client
+    server.layout.cache_clear()
 
 
-def test_password_right_then_sign_out(warehouse, monkeypatch):
-    at = app(warehouse, monkeypatch).run()
-    assert not shows_data(at) and at.text_input(key="signin_id")
-    sign_in(at, "Baoding@Example.com", PASSWORD)
-    assert not at.exception and shows_data(at)
-    assert at.multiselect(key="f_city").options == ["保定"]
-    assert "保定局" in at.sidebar.text[0].value
-    at.sidebar.button(key="signout").click().run()
-    assert not shows_data(at) and at.text_input(key="signin_id")
-    events = list(AuditLog(Layout.resolve(warehouse=warehouse).audit).entries()["event"])
-    assert events == ["signin", "signout"]
+def post_sign_in(web, ident: str, password: str, next_page: str = "/"):
+    return web.post(
+        "/signin",
+        data={"account": ident, "password": password, "next": next_page},
+        headers={"Origin": "http://127.0.0.1:8501"},
+    )
 
 
-def test_password_wrong_and_an_account_without_one(warehouse, monkeypatch):
-    at = sign_in(app(warehouse, monkeypatch).run(), "baoding@example.com", "wrong password")
-    assert any("不正确" in e.value for e in at.error) and not shows_data(at)
-    at = sign_in(app(warehouse, monkeypatch).run(), "steward@example.com", "")
-    assert any("不正确" in e.value for e in at.error) and not shows_data(at)
+def test_a_page_without_a_session_goes_to_the_sign_in_page_with_its_link(web):
+    asked = web.get("/quality?city=沧州")
+    assert asked.status_code == 303
+    assert asked.headers["location"].startswith("/signin?next=")
+    form = web.get(asked.headers["location"])
+    assert form.status_code == 200 and "账号" in form.text and "<script" not in form.text
+    assert "next" in form.text and "/quality?city=" in form.text
+    assert "default-src 'none'" in form.headers["content-security-policy"]
 
 
-def test_failed_attempts_pause_the_account(warehouse, monkeypatch):
+def test_password_right_starts_a_session_and_lands_on_the_link_asked_for(web, warehouse):
+    signed = post_sign_in(web, "Baoding@Example.com", PASSWORD, "/quality?city=保定")
+    assert signed.status_code == 303
+    assert unquote(signed.headers["location"]) == "/quality?city=保定"
+    cookie = signed.cookies.get(COOKIE)
+    assert cookie and "httponly" in signed.headers["set-cookie"].lower()
+    assert "samesite=strict" in signed.headers["set-cookie"].lower()
+    web.cookies.set(COOKIE, cookie)
+    assert web.get("/quality").status_code == 200  # no redirect now
+    layout = Layout.resolve(warehouse=warehouse)
+    sessions = Sessions(layout.sessions, layout.session_key)
+    assert [s.user_id for s in sessions.live()] == ["baoding@example.com"]
+    assert list(AuditLog(layout.audit).entries()["event"]) == ["signin"]
+    forged = cookie[:-3] + ("AAA" if not cookie.endswith("AAA") else "BBB")
+    web.cookies.set(COOKIE, forged)
+    assert web.get("/quality").status_code == 303
+
+
+def test_never_sent_to_another_site_after_signing_in(web):
+    for elsewhere in ("https://evil.example/x", "//evil.example", "/\\evil.example"):
+        signed = post_sign_in(web, "baoding@example.com", PASSWORD, elsewhere)
+        assert signed.headers["location"] == "/"
+
+
+def test_password_wrong_and_an_account_without_one(web):
+    wrong = post_sign_in(web, "baoding@example.com", "wrong password")
+    assert wrong.status_code == 401 and "不正确" in wrong.text and COOKIE not in wrong.cookies
+    none = post_sign_in(web, "steward@example.com", "")
+    assert none.status_code == 401 and "不正确" in none.text
+
+
+def test_failed_attempts_pause_the_account(web, warehouse):
     for _ in range(5):
-        at = sign_in(app(warehouse, monkeypatch).run(), "baoding@example.com", "guess")
-    at = sign_in(app(warehouse, monkeypatch).run(), "baoding@example.com", PASSWORD)
-    assert any("失败次数过多" in e.value for e in at.error) and not shows_data(at)
+        post_sign_in(web, "baoding@example.com", "guess")
+    paused = post_sign_in(web, "baoding@example.com", PASSWORD)
+    assert "失败次数过多" in paused.text and COOKIE not in paused.cookies
     audit = AuditLog(Layout.resolve(warehouse=warehouse).audit).entries()
     assert list(audit["event"]) == ["signin_failed"] * 5 + ["signin_throttled"]
 
 
-def test_an_expired_session_signs_in_again(warehouse, monkeypatch):
-    at = sign_in(app(warehouse, monkeypatch).run(), "baoding@example.com", PASSWORD)
-    assert shows_data(at)
-    session = at.session_state["signin"]
-    session["seen"] = session["seen"] - dt.timedelta(hours=2)  # idle past LINGPAO_IDLE_MINUTES
-    at.run()
-    assert not shows_data(at) and any("过期" in i.value for i in at.info)
+def test_a_session_ends_on_sign_out_expiry_idleness_and_removal(warehouse):
+    layout = Layout.resolve(warehouse=warehouse)
+    users = {"baoding@example.com": User(id="baoding@example.com", role="city", unit="保定")}
+    sessions = Sessions(layout.sessions, layout.session_key)
+    viewer = users["baoding@example.com"].viewer("password")
+    cookie = sessions.start(viewer, "127.0.0.1")
+    assert sessions.resolve(cookie, users, 8, 60)[0] == viewer
+    assert sessions.resolve(cookie, users, 8, 60)[0] == viewer  # a second tab: the same cookie
+    sessions.end(cookie)
+    assert sessions.resolve(cookie, users, 8, 60) == (None, "已退出登录")
+    idle = sessions.start(viewer, "127.0.0.1")
+    assert sessions.resolve(idle, users, 8, 0.0001 / 60)[1] == "长时间未操作"
+    old = sessions.start(viewer, "127.0.0.1")
+    assert sessions.resolve(old, users, 0.0001 / 3600, 60)[1] == "登录已超过有效期"
+    removed = sessions.start(viewer, "127.0.0.1")
+    assert sessions.resolve(removed, {}, 8, 60)[1] == "账号已停用"
+    assert sessions.live() == []
+    kept = sessions.start(viewer, "127.0.0.1")
+    assert sessions.end_user("baoding@example.com") == 1
+    assert sessions.resolve(kept, users, 8, 60)[0] is None
+    assert Sessions(layout.sessions, tmp_key(warehouse)).resolve(cookie, users, 8, 60)[0] is None
+
+
+def tmp_key(warehouse: Path) -> Path:
+    """Another server's key: its cookies are not this server's."""
+    return warehouse.with_name("another.key")
+
+
+def test_the_pages_show_nothing_without_a_session(warehouse, monkeypatch):
+    at = app(warehouse, monkeypatch).run()
+    assert not at.exception and not shows_data(at)
+    assert any("请先登录" in i.value for i in at.info)
 
 
 def test_oidc_resolves_by_sign_in_id_only(warehouse, monkeypatch):

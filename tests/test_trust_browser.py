@@ -14,7 +14,7 @@ from lingpao.access.passwords import hash_password
 from lingpao.access.users import User, save_users
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import load_programme
-from tests.browser import needs_chromium, open_page, serve, settle, sign_in
+from tests.browser import SIGNIN_FORM, needs_chromium, open_page, serve, settle, sign_in
 from tests.helpers import copy_warehouse
 from tests.test_trust_boundary import OTHER, other_units_table
 
@@ -72,7 +72,7 @@ def test_new_forwarded_addresses_do_not_escape_the_pause(warehouse, chromium):
             context = chromium.new_context(
                 extra_http_headers={"X-Forwarded-For": f"10.9.9.{round_}"}
             )
-            page = open_page(context, base, ready='[data-testid="stForm"]')
+            page = open_page(context, base, ready=SIGNIN_FORM)
             for attempt in range(4):
                 replies.append(sign_in(page, f"guess{round_}{attempt}@example.com", "wrong"))
             context.close()
@@ -92,7 +92,7 @@ def test_a_city_bureaus_browser_receives_nothing_of_another_unit(warehouse, chro
     upload = tmp_path / f"{OTHER}市汇总表.xlsx"
     upload.write_bytes(data)
     with serve(warehouse) as base:
-        page = open_page(chromium.new_context(), base, ready='[data-testid="stForm"]', frames=True)
+        page = open_page(chromium.new_context(), base, ready=SIGNIN_FORM, frames=True)
         sign_in(page, "bd@example.com", PASSWORD)
         settle(page)
         page.get_by_role("link", name="上报汇总表").click()
@@ -126,9 +126,7 @@ def test_tables_offer_no_download_of_their_own(sample_run, chromium):
 def test_a_deep_link_survives_the_sign_in_form(warehouse, chromium):
     """A shared link to 数据质量 filtered to 保定, opened before signing in, is where one lands."""
     with serve(warehouse) as base:
-        page = open_page(
-            chromium.new_context(), f"{base}/quality?city=保定", ready='[data-testid="stForm"]'
-        )
+        page = open_page(chromium.new_context(), f"{base}/quality?city=保定", ready=SIGNIN_FORM)
         text = sign_in(page, "steward@example.com", PASSWORD)
         settle(page)
         assert page.url.split("?")[0].endswith("/quality"), page.url

@@ -88,7 +88,7 @@ def command_dashboard(args: argparse.Namespace) -> int:
         )
     # the address of a request is its TCP peer's, whatever X-Forwarded-For a caller sends
     env = dict(os.environ, **layout.environment(), **BELIEVE_NO_FORWARDING)
-    app = PROJECT_ROOT / "lingpao" / "dashboard" / "app.py"
+    app = PROJECT_ROOT / "lingpao" / "dashboard" / "server.py"  # the sign-in page and the app
     command = [
         sys.executable,
         "-m",

@@ -52,6 +52,7 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from lingpao.access.passwords import hash_password
     from lingpao.access.roles import ROLE_LABELS
+    from lingpao.access.sessions import Sessions
     from lingpao.access.users import User, UsersFileError, load_users, normalise_id, save_users
     from lingpao.foundation.programme import load_programme
 
@@ -78,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         if users.pop(ident, None) is None:
             raise CommandError(f"没有此用户 (no such user): {args.id}")
         save_users(path, users, units)
-        print(f"removed {ident}")
+        ended = Sessions(args.layout.sessions, args.layout.session_key).end_user(ident)
+        print(f"removed {ident}" + (f"（已结束其 {ended} 个登录会话）" if ended else ""))
         return 0
     if not args.role:
         raise CommandError("users add 需要 --role")

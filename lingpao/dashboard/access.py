@@ -8,10 +8,12 @@ users file, an unknown account or a request from elsewhere in local mode shows a
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
-from lingpao.access.audit import AuditDamaged, AuditLog, now
+from lingpao.access.audit import AuditDamaged, AuditLog
+from lingpao.access.sessions import COOKIE, Sessions, SessionsDamaged
 from lingpao.access.signin import (
     SignInSettings,
     SignInSettingsError,
@@ -19,9 +21,7 @@ from lingpao.access.signin import (
     header_refusal,
     local_viewer,
     oidc_id,
-    password_sign_in,
     server_believes_forwarding,
-    session_expired,
     viewer_from_header,
     viewer_from_oidc,
 )
@@ -30,7 +30,6 @@ from lingpao.access.viewer import Viewer
 from lingpao.dashboard import data
 
 log = logging.getLogger("lingpao.dashboard")
-SESSION = "signin"
 
 
 def _stop(message: str) -> None:
@@ -73,36 +72,40 @@ def _refused_once(audit: AuditLog, who: str, detail: str, address: str | None) -
         st.session_state["signin_refused"] = (who, detail)
 
 
-def _password_form(users, audit: AuditLog, settings: SignInSettings, address: str | None) -> None:
+def wanted_link() -> str:
+    """The page and filters this browser asked for (its path and query), to come back to."""
+    parts = urlsplit(st.context.url or "")
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _to_sign_in(message: str) -> None:
     st.title("领跑者申报数据平台")
-    st.caption("请使用省工信厅开通的账号登录。")
-    with st.form("signin_form"):
-        ident = st.text_input("账号", key="signin_id")
-        password = st.text_input("密码", type="password", key="signin_password")
-        submitted = st.form_submit_button("登录")
-    if submitted:
-        attempt = password_sign_in(ident, password, address, users, audit, settings)
-        if attempt.viewer is None:
-            st.error(attempt.message)
-        else:
-            moment = now()
-            st.session_state[SESSION] = {"id": attempt.viewer.id, "at": moment, "seen": moment}
-            st.rerun()
+    st.info(message)
+    st.link_button("登录", "/signin?next=" + quote(wanted_link(), safe=""), type="primary")
     st.stop()
 
 
-def _password_viewer(users, audit, settings, address) -> Viewer:
-    session = st.session_state.get(SESSION)
-    if session is None:
-        _password_form(users, audit, settings, address)
-    user = users.get(session["id"])
-    if user is None or session_expired(session["at"], session["seen"], settings):
-        del st.session_state[SESSION]
-        audit.record("signout", who=session["id"], detail="会话过期或账号已停用", address=address)
-        st.info("登录已过期或账号已变更，请重新登录。")
-        _password_form(users, audit, settings, address)
-    session["seen"] = now()
-    return user.viewer("password")
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no HTTP request behind this session (a test harness)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _password_viewer(users, settings: SignInSettings, layout) -> Viewer:
+    """The viewer of the signed session this browser's cookie names (every tab and reload of it),
+    else the way to the sign-in page."""
+    try:
+        viewer, why = Sessions(layout.sessions, layout.session_key).resolve(
+            _cookie(), users, settings.session_hours, settings.idle_minutes
+        )
+    except SessionsDamaged as error:
+        log.error("sessions: %s", error)
+        _stop("会话记录无法读取，修复前不允许登录。请管理员查看服务器日志。")
+    if viewer is None:
+        _to_sign_in("请先登录。" if why == "未登录" else f"{why}，请重新登录。")
+    return viewer
 
 
 def sign_in() -> Viewer:
@@ -176,15 +179,17 @@ def _resolve(settings: SignInSettings, users, layout) -> Viewer:
         st.title("领跑者申报数据平台")
         st.button("使用统一身份认证登录", on_click=st.login, key="oidc_login")
         st.stop()
-    return _password_viewer(users, audit, settings, address)
+    return _password_viewer(users, settings, layout)
 
 
 def sign_out_control(viewer: Viewer) -> None:
-    """The sidebar's sign-out (password and identity-provider sessions)."""
+    """The sidebar's sign-out: a password session is ended on the server, so every tab and link
+    of it signs in again; an identity-provider session through the provider."""
     if viewer.via == "password" and st.sidebar.button("退出登录", key="signout"):
-        AuditLog(data.layout().audit).record("signout", viewer)
-        st.session_state.pop(SESSION, None)
-        st.rerun()
+        layout = data.layout()
+        Sessions(layout.sessions, layout.session_key).end(_cookie())
+        AuditLog(layout.audit).record("signout", viewer)
+        _to_sign_in("已退出登录。")
     elif viewer.via == "oidc":
         st.sidebar.button("退出登录", on_click=st.logout, key="signout")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `streamlit run lingpao/dashboard/app.py` from anywhere
@@ -26,9 +25,6 @@ st.set_page_config(
     layout="wide",
 )
 
-# The page a link asked for, remembered before any sign-in form, so that one lands there after it.
-if "wanted_page" not in st.session_state:
-    st.session_state["wanted_page"] = urlparse(st.context.url or "").path.strip("/").split("/")[-1]
 viewer = sign_in()
 st.session_state["viewer"] = viewer
 allowed = PAGES[viewer.role]
@@ -57,10 +53,6 @@ pages = {
     for section, views in SECTIONS.items()
 }
 navigation = st.navigation({section: views for section, views in pages.items() if views})
-wanted, st.session_state["wanted_page"] = st.session_state["wanted_page"], None  # taken once
-by_path = {page.url_path: page for views in pages.values() for page in views}
-if wanted in by_path and navigation.url_path != wanted:  # signed in through the form just now
-    st.switch_page(by_path[wanted], query_params=st.query_params.to_dict())
 st.sidebar.text(viewer.label)  # text, never markdown: names come from the users file
 sign_out_control(viewer)
 if viewer.via == "local":

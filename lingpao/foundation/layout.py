@@ -98,6 +98,16 @@ class Layout:
         return self.warehouse.parent / "audit.sqlite"
 
     @property
+    def sessions(self) -> Path:
+        """The dashboard's signed-in sessions (password mode)."""
+        return self.warehouse.parent / "sessions.sqlite"
+
+    @property
+    def session_key(self) -> Path:
+        """The key that signs the session cookies (made on first use, readable by the server)."""
+        return self.warehouse.parent / "session.key"
+
+    @property
     def gx_docs(self) -> Path:
         """The Great Expectations Data Docs of the last run."""
         return self.warehouse.parent / "gx_docs"
