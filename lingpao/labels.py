@@ -87,6 +87,10 @@ COLUMNS = {
     "days": "已等待（天）",
     "source_file": "文件",
     "reason": "原因",
+    "open_issues": "未解决问题",
+    "source_row": "行号",
+    "source_sheet": "工作表",
+    "first_seen_at": "首次出现时间",
 }
 # Which kind of id each column holds, where it is shown.
 VALUE_KINDS = {
@@ -132,6 +136,10 @@ class Labels:
         if kind == "field" and "," in value:
             return "、".join(mapping.get(part, part) for part in value.split(","))
         return mapping.get(value, value)
+
+    def column(self, name: str) -> str:
+        """A column's heading for people."""
+        return COLUMNS.get(name, name)
 
     def series(self, kind: str, values: pd.Series) -> pd.Series:
         return values.map(lambda v: self.of(kind, v))

@@ -53,10 +53,40 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 PAGES: dict[str, tuple[str, ...]] = {
-    "province": ("progress", "quality", "queue", "shortlist", "clusters", "citydesk"),
-    "steward": ("progress", "quality", "queue", "shortlist", "clusters", "citydesk"),
-    "leadership": ("progress", "shortlist", "clusters"),
-    "city": ("progress", "quality", "queue", "citydesk"),
+    "province": (
+        "progress",
+        "applications",
+        "record",
+        "quality",
+        "queue",
+        "shortlist",
+        "clusters",
+        "citydesk",
+    ),
+    "steward": (
+        "progress",
+        "applications",
+        "record",
+        "quality",
+        "queue",
+        "shortlist",
+        "clusters",
+        "citydesk",
+    ),
+    # the list of applications without contact data; no single record's details
+    "leadership": ("progress", "applications", "shortlist", "clusters"),
+    "city": ("progress", "applications", "record", "quality", "queue", "citydesk"),
+}
+# Every page, with its title: a page a role may not open is still known, and says so in Chinese.
+PAGE_TITLES = {
+    "progress": "总览",
+    "applications": "申报列表",
+    "record": "申报详情",
+    "quality": "数据质量",
+    "queue": "数据治理",
+    "shortlist": "专家评审",
+    "clusters": "集群",
+    "citydesk": "上报汇总表",
 }
 
 

@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # `streamlit run lingpao/dashboard/app.py` from a
 
 import streamlit as st  # noqa: E402
 
-from lingpao.access.roles import PAGES  # noqa: E402
+from lingpao.access.roles import PAGE_TITLES, PAGES  # noqa: E402
 from lingpao.dashboard.access import sign_in, sign_out_control  # noqa: E402
 from lingpao.dashboard.common import sidebar_filters  # noqa: E402
 
@@ -31,6 +31,7 @@ allowed = PAGES[viewer.role]
 SECTIONS = {
     "省级工作": [
         ("progress", "总览", "monitoring"),
+        ("applications", "申报列表", "list_alt"),
         ("quality", "数据质量", "fact_check"),
         ("shortlist", "专家评审", "workspace_premium"),
     ],
@@ -38,21 +39,37 @@ SECTIONS = {
     "市级报送": [("citydesk", "上报汇总表", "upload_file")],
     "领导": [("clusters", "集群", "factory")],
 }
-pages = {
-    section: [
-        st.Page(
-            VIEWS / f"{name}.py",
-            title=title,
-            icon=f":material/{icon}:",
-            url_path=name,
-            default=name == "progress",
+HIDDEN = {"record"}  # opened from a list or a table, never from the menu
+
+
+def not_allowed() -> None:
+    """A page this role may not open: said plainly, in Chinese (never Streamlit's "Page not found")."""
+    st.title("无权查看此页")
+    st.info(f"{viewer.label}无权查看此页面。请从左侧菜单选择可查看的页面。")
+
+
+def view(name: str, title: str, icon: str) -> st.Page:
+    if name not in allowed:
+        return st.Page(
+            not_allowed, title=title, url_path=name, visibility="hidden", icon=f":material/{icon}:"
         )
-        for name, title, icon in views
-        if name in allowed
-    ]
-    for section, views in SECTIONS.items()
-}
-navigation = st.navigation({section: views for section, views in pages.items() if views})
+    return st.Page(
+        VIEWS / f"{name}.py",
+        title=title,
+        icon=f":material/{icon}:",
+        url_path=name,
+        default=name == "progress",
+        visibility="hidden" if name in HIDDEN else "visible",
+    )
+
+
+shown_pages: dict[str, list] = {}
+hidden_pages = [view("record", PAGE_TITLES["record"], "description")]
+for section, views in SECTIONS.items():
+    for name, title, icon in views:
+        target = shown_pages.setdefault(section, []) if name in allowed else hidden_pages
+        target.append(view(name, title, icon))
+navigation = st.navigation({**shown_pages, "": hidden_pages} if hidden_pages else shown_pages)
 st.sidebar.text(viewer.label)  # text, never markdown: names come from the users file
 sign_out_control(viewer)
 if viewer.via == "local":

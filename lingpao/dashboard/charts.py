@@ -17,6 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from lingpao.dashboard.show import fresh
+
 KEPT = 256
 
 
@@ -53,7 +55,29 @@ def chart(
     frame: pd.DataFrame,
     build: Callable[[pd.DataFrame], go.Figure],
     *params: Hashable,
-) -> None:
-    """Draw `build(frame)` (its parameters named in `params`), built only when not kept yet."""
+    select: bool = False,
+) -> object:
+    """Draw `build(frame)` (its parameters named in `params`), built only when not kept yet; with
+    `select`, a click on a bar, segment or cell is an event (returned: see `chosen_points`)."""
     figure = _figures().get((key, _digest(frame), params), lambda: build(frame))
-    st.plotly_chart(figure, width="stretch", key=key)
+    options = {"on_select": "rerun", "selection_mode": "points"} if select else {}
+    return st.plotly_chart(
+        figure,
+        width="stretch",
+        key=key,
+        config={"displayModeBar": False},
+        **options,
+    )
+
+
+def chosen_points(event: object, key: str) -> list[dict]:
+    """The points a click on the selectable chart `key` newly chose (each with its `customdata`),
+    or none (a choice the chart keeps is acted on once)."""
+    selection = getattr(event, "selection", None)
+    points = (
+        selection.get("points")
+        if isinstance(selection, dict)
+        else getattr(selection, "points", None)
+    ) or []
+    points = [p for p in points if p.get("customdata") is not None]
+    return points if fresh(key, [p.get("customdata") for p in points]) else []

@@ -1,12 +1,19 @@
-"""What every page shares: title, the data's as-of time, the filters (kept in the URL), formatting."""
+"""What every page shares: its head, the shared filters (following the URL, so a link reproduces a
+view and a count leads to its records), the way from a count to the list of what it counted, the
+page's look (Chinese only, printable), and a run watched from start to published result."""
 
 from __future__ import annotations
+
+import datetime as dt
+import time
 
 import pandas as pd
 import streamlit as st
 
 from lingpao.dashboard import data
+from lingpao.dashboard.show import number
 from lingpao.queries import Filters
+from lingpao.warehouse.runqueue import RunQueue
 
 FILTER_LABELS = {
     "city": "所属市",
@@ -15,6 +22,38 @@ FILTER_LABELS = {
     "application_type": "申报类型",
     "stage": "当前环节",
 }
+KINDS = {"direction": "direction", "application_type": "type", "stage": "stage"}
+LIST_PAGE = "views/applications.py"
+RECORD_PAGE = "views/record.py"
+SHOWN_ROWS = 500  # nobody reads more at once; the search narrows the rest down
+
+# The page's look: Streamlit's own English chrome hidden (menu, table toolbar, the uploader's
+# instructions, which our own Chinese captions replace), and a print layout without the sidebar.
+STYLE = """
+<style>
+[data-testid="stElementToolbar"] { display: none !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 0.9rem; }
+[data-testid="stMainMenu"], [data-testid="stAppDeployButton"] { display: none !important; }
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], .stButton, .stDownloadButton,
+  [data-testid="stPageLink"], [data-testid="stExpanderToggleIcon"] { display: none !important; }
+  .main .block-container, [data-testid="stMainBlockContainer"] {
+    max-width: 100% !important; width: 100% !important; padding: 0.5cm !important; }
+  [data-testid="stPlotlyChart"], .js-plotly-plot, .plot-container {
+    width: 100% !important; break-inside: avoid; }
+  [data-testid="stDataFrame"] { break-inside: avoid; }
+  @page { size: A4 landscape; margin: 1cm; }
+}
+</style>
+"""
+
+
+def chrome() -> None:
+    """The look every page shares (styles only: no script, no data)."""
+    st.html(STYLE)
 
 
 _MARKUP = str.maketrans({"<": "＜", ">": "＞", "&": "＆"})
@@ -36,31 +75,6 @@ def chart_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-SHOWN_ROWS = 500  # nobody reads more at once; the search narrows the rest down
-
-
-def searched(frame: pd.DataFrame, key: str, columns: list[str], what: str = "条") -> pd.DataFrame:
-    """A search box over some columns (plain text, not a pattern) and the count found; the rows
-    that match, at most SHOWN_ROWS of them, to show."""
-    text = st.text_input(
-        "搜索", key=f"{key}_search", placeholder="记录、企业名称、代码或说明中的文字"
-    )
-    if text.strip():
-        needle = text.strip().lower()
-        hit = pd.Series(False, index=frame.index)
-        for column in columns:
-            if column in frame:
-                hit |= frame[column].astype(str).str.lower().str.contains(needle, regex=False)
-        frame = frame[hit]
-    if len(frame) > SHOWN_ROWS:
-        st.caption(
-            f"共 {number(len(frame))} {what}，显示前 {SHOWN_ROWS} {what}；请用搜索或筛选缩小范围。"
-        )
-        return frame.head(SHOWN_ROWS)
-    st.caption(f"共 {number(len(frame))} {what}")
-    return frame
-
-
 def search_box(key: str, placeholder: str) -> str | None:
     """A search box whose text the query itself applies (plain text, not a pattern)."""
     text = st.text_input("搜索", key=f"{key}_search", placeholder=placeholder)
@@ -77,33 +91,43 @@ def count_caption(total: int, shown: int, what: str = "条") -> None:
         st.caption(f"共 {number(total)} {what}")
 
 
-def number(value: object) -> str:
-    """An integer for people: thousands separators, a dash for nothing."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    return f"{int(value):,}"
+def searched(frame: pd.DataFrame, key: str, columns: list[str], what: str = "条") -> pd.DataFrame:
+    """A search box over some columns (plain text, not a pattern) and the count found; the rows
+    that match, at most SHOWN_ROWS of them, to show."""
+    text = st.text_input(
+        "搜索", key=f"{key}_search", placeholder="记录、企业名称、代码或说明中的文字"
+    )
+    if text.strip():
+        needle = text.strip().lower()
+        hit = pd.Series(False, index=frame.index)
+        for column in columns:
+            if column in frame:
+                hit |= frame[column].astype(str).str.lower().str.contains(needle, regex=False)
+        frame = frame[hit]
+    count_caption(len(frame), min(len(frame), SHOWN_ROWS), what)
+    return frame.head(SHOWN_ROWS)
+
+
+# -- the shared filters ----------------------------------------------------------------------------
+def _query_signature() -> tuple:
+    return tuple(sorted((k, st.query_params.get(k, "")) for k in st.query_params))
 
 
 def sidebar_filters() -> None:
-    """Sidebar filters, rendered by the entry point (so they survive page switches), initialised
-    from the URL once and written back to it on every run so that a link reproduces the view."""
+    """Sidebar filters, rendered by the entry point (so they survive page switches). They follow
+    the URL: a link, a count followed to its records or the back button sets them; choosing in the
+    sidebar writes them back, so the URL always reproduces the view."""
     served = data.queries()
     if data.served_problem() or served.as_of() is None:
         return
     options = served.filter_options()  # a city bureau's: its own unit and its clusters only
     labels = data.labels()
-    kinds = {
-        "city": None,
-        "cluster": None,
-        "direction": "direction",
-        "application_type": "type",
-        "stage": "stage",
-    }
     params = st.query_params
+    navigated = st.session_state.get("_synced_query") != _query_signature()
     st.sidebar.header("筛选")
     years = [data.programme().year]
     year_key = "f_year"
-    if year_key not in st.session_state:
+    if year_key not in st.session_state or (navigated and "year" in params):
         wanted = params.get("year", str(years[0]))
         st.session_state[year_key] = int(wanted) if wanted.isdigit() else years[0]
     st.sidebar.selectbox(
@@ -112,26 +136,26 @@ def sidebar_filters() -> None:
         key=year_key,
         format_func=lambda y: f"{y}年度",
     )
-    chosen: dict[str, tuple[str, ...]] = {}
     for column, label in FILTER_LABELS.items():
-        key = f"f_{column}"
-        if key not in st.session_state:
+        key, kind = f"f_{column}", KINDS.get(column)
+        if key not in st.session_state or navigated:
             raw = params.get(column, "")
             st.session_state[key] = [v for v in raw.split(",") if v in options[column]]
         st.sidebar.multiselect(
             label,
             options[column],
             key=key,
-            format_func=lambda v, k=kinds[column]: labels.of(k, v) if k else v,
+            format_func=lambda v, k=kind: labels.of(k, v) if k else v,
             placeholder="全部",
         )
-        chosen[column] = tuple(st.session_state[key])
-    for column, values in chosen.items():
+    for column in FILTER_LABELS:
+        values = st.session_state[f"f_{column}"]
         if values:
             st.query_params[column] = ",".join(values)
         elif column in st.query_params:
             del st.query_params[column]
     st.query_params["year"] = str(st.session_state[year_key])
+    st.session_state["_synced_query"] = _query_signature()
 
 
 def current_filters() -> Filters:
@@ -140,8 +164,40 @@ def current_filters() -> Filters:
     return Filters(**chosen, extra={"year": st.session_state.get("f_year", data.programme().year)})
 
 
+def link_params(filters: Filters, **more: object) -> dict[str, str]:
+    """The URL of a view: the filters (each replaced by `more` where given) and other values."""
+    params: dict[str, str] = {"year": str(filters.extra.get("year", data.programme().year))}
+    for column in FILTER_LABELS:
+        values = more.pop(column, None)
+        values = getattr(filters, column) if values is None else values
+        if values:
+            params[column] = ",".join(values)
+    for name, value in more.items():
+        if value not in (None, ""):
+            params[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return params
+
+
+def list_link(label: str, filters: Filters, key: str | None = None, **more: object) -> None:
+    """A link to 申报列表 showing exactly what a figure counted (its filters, and `more`)."""
+    st.page_link(
+        LIST_PAGE, label=label, query_params=link_params(filters, **more), icon=":material/search:"
+    )
+
+
+def go_to_list(filters: Filters, **more: object) -> None:
+    """Open 申报列表 on exactly what a chosen bar, cell or row counted."""
+    st.switch_page(LIST_PAGE, query_params=link_params(filters, **more))
+
+
+def go_to_record(application_id: str, filters: Filters) -> None:
+    st.switch_page(RECORD_PAGE, query_params=link_params(filters, id=application_id))
+
+
+# -- the page --------------------------------------------------------------------------------------
 def page(title: str, audience: str) -> Filters | None:
     """Render a page's head; None (after saying why) when there is no data to show."""
+    chrome()
     st.title(title)
     st.caption(audience)
     problem = data.served_problem()
@@ -150,7 +206,7 @@ def page(title: str, audience: str) -> Filters | None:
         return None
     as_of = data.queries().as_of()
     if as_of is None:
-        st.info("尚无数据：请先运行 `lingpao run` 导入平台导出文件。")
+        st.info("尚无数据：请先运行 lingpao run 导入平台导出文件。")
         return None
     filters = current_filters()
     st.caption(f"数据截至 {as_of:%Y-%m-%d %H:%M}（最新平台导出时间）")
@@ -159,4 +215,75 @@ def page(title: str, audience: str) -> Filters | None:
             f"{filters.extra.get('year')}年度无数据：当前数据仓库为{data.programme().year}年度。"
         )
         return None
+    outcome = st.session_state.get("_run_outcome")
+    if outcome:
+        (st.success if outcome[0] else st.error)(outcome[1])
+    watch_published()
     return filters
+
+
+# -- runs, watched ----------------------------------------------------------------------------------
+STATES = {
+    "idle": "",
+    "queued": "检查已排队，即将开始",
+    "running": "正在检查",
+    "done": "检查完成",
+    "failed": "检查未完成",
+}
+STEP_LABELS = {
+    "inbox": "读取收件箱文件",
+    "platform_rows": "整理平台导出",
+    "applications": "整理申报并应用更正",
+    "city_submissions": "整理市级汇总表并应用更正",
+    "stage_history": "整理环节记录",
+    "correction_outcomes": "核对更正",
+    "registry": "读取培育库和集群名单",
+    "dq_issues": "逐条检查规则",
+    "shortlist": "生成专家评审名单",
+    "shortlist_exclusions": "整理未列入名单的原因",
+    "serving_warehouse": "发布结果",
+}
+
+
+def run_status_text(status: dict, state: str) -> str:
+    """One line on the run queue for a person: what it is doing, since when, or how it ended."""
+    label = STATES.get(state, "")
+    if state == "running":
+        step = STEP_LABELS.get(status.get("step") or "", "")
+        since = status.get("started_at")
+        seconds = int(time.time() - since) if since else 0
+        return f"{label}：{step or '准备中'}（已用 {seconds} 秒）"
+    if state in ("done", "failed") and status.get("finished_at"):
+        finished = pd.Timestamp(status["finished_at"], unit="s", tz="UTC")
+        moment = finished.tz_convert(data.programme().timezone)
+        if state == "done":
+            return f"{label}（{moment:%Y-%m-%d %H:%M}），结果已发布。"
+        return f"{label}（{moment:%Y-%m-%d %H:%M}）：{status.get('failure') or '原因不明'}"
+    return label
+
+
+@st.fragment(run_every=2)
+def _watch() -> None:
+    """While a run is queued or going: its state and step, every two seconds; when it ends, the
+    whole page again with its outcome, and whenever a new result is published, the page with it."""
+    queue = RunQueue(data.layout())
+    state = queue.state()
+    current = data.version()
+    if st.session_state.setdefault("_published", current) != current:
+        st.session_state["_published"] = current
+        st.rerun()  # a new result: every figure of the page again
+    if state in ("queued", "running"):
+        st.session_state["_watching"] = True
+        st.info(run_status_text(queue.status(), state), icon="⏳")
+    elif st.session_state.get("_watching") and state in ("done", "failed"):
+        st.session_state["_watching"] = False
+        text = run_status_text(queue.status(), state)
+        if state == "failed" and not data.queries().viewer.may("run"):
+            text = "检查未完成，省工信厅将处理；您的上报和建议已保存。"
+        st.session_state["_run_outcome"] = (state == "done", text)
+        st.rerun()
+
+
+def watch_published() -> None:
+    """Every page watches the run queue and the published copy (a fragment, re-run by itself)."""
+    _watch()

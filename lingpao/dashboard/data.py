@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lingpao.access.audit import AuditLog
+from lingpao.access.users import UsersFileError, load_users
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import Programme, load_programme
 from lingpao.labels import Labels
@@ -121,3 +122,39 @@ def served_problem() -> str | None:
         first = str(error).splitlines()[0][:160]
         return f"数据文件 {path} 无法读取（{first}）。下次运行 lingpao run 将重新生成它。"
     return None
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _people(users_file: str, units: tuple[str, ...]) -> dict[str, str]:
+    try:
+        users = load_users(Path(users_file), list(units)) or {}
+    except UsersFileError:
+        return {}
+    return {
+        uid: user.name or (f"{user.unit}工信局" if user.role == "city" else uid)
+        for uid, user in users.items()
+    }
+
+
+def people() -> dict[str, str]:
+    """Sign-in id -> the name people know (the users file's, a city bureau's user by its bureau)."""
+    return _people(str(layout().users), tuple(programme().units))
+
+
+def file_names() -> dict[str, str]:
+    """A submitted table's stored path -> how people name it: the unit's version and the name it
+    was sent under."""
+    frame = (
+        _run("SELECT file, unit, version, original_name FROM city_table_versions", ())
+        if "city_table_versions" in _tables()
+        else pd.DataFrame()
+    )
+    return {
+        row.file: f"{row.unit}第{int(row.version)}版（{row.original_name}）"
+        for row in frame.itertuples()
+    }
+
+
+def _tables() -> set[str]:
+    frame = _run("SELECT table_name FROM information_schema.tables", ())
+    return set(frame["table_name"]) if len(frame) else set()

@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response  # noqa
 from starlette.routing import Route  # noqa: E402
 
 from lingpao.access.audit import AuditDamaged, AuditLog  # noqa: E402
+from lingpao.access.roles import PAGE_TITLES  # noqa: E402
 from lingpao.access.sessions import COOKIE, Sessions, SessionsDamaged  # noqa: E402
 from lingpao.access.signin import (  # noqa: E402
     SignInSettings,
@@ -180,6 +181,12 @@ class SignInFirst:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and self._is_page(scope["path"]):
+            known = self._known(scope["path"])
+            if known is not None:  # the default page's own name, or a page that does not exist
+                query = scope["query_string"].decode("latin-1")
+                response = RedirectResponse(known + (f"?{query}" if query else ""), status_code=303)
+                await response(scope, receive, send)
+                return
             if password_mode() and not self._signed_in(scope):
                 wanted = scope["path"] + (
                     "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
@@ -189,6 +196,15 @@ class SignInFirst:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    def _known(path: str) -> str | None:
+        """Where a page's address should go instead: `/progress` (the default page, whose address
+        is `/`) and any address that is no page to `/`; None when it is a page's own."""
+        name = path.strip("/")
+        if name == "" or (name in PAGE_TITLES and name != "progress"):
+            return None
+        return "/"
 
     @staticmethod
     def _is_page(path: str) -> bool:

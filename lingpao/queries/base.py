@@ -23,6 +23,9 @@ from lingpao.foundation.schema import PERSONAL_COLUMNS
 from lingpao.warehouse.connection import connect_read_only, read_frame
 
 FILTER_COLUMNS = ("city", "cluster", "direction", "application_type", "stage")
+# Values a count may be grouped under besides the ids themselves, and what they select.
+EMPTY = "(空或无效)"  # an empty or unrecognised value (NULL)
+OFF_LIST = "不在集群名单中"  # a cluster not on the provincial cluster list (or none)
 Runner = Callable[[str, tuple], pd.DataFrame]  # (sql, params) on the served copy -> result
 Connector = Callable[[], duckdb.DuckDBPyConnection]  # a read-only connection, for a workbook
 
@@ -69,11 +72,32 @@ def where(
         parts.append(f"{alias}.city = ?")
         params.append(scope.unit)
     for column in columns:
-        values = getattr(filters, column)
+        values = [v for v in getattr(filters, column) if v not in (EMPTY, OFF_LIST)]
+        chosen = []
         if values:
-            parts.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
+            chosen.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
+        if EMPTY in getattr(filters, column):
+            chosen.append(f"{alias}.{column} IS NULL")
+        if OFF_LIST in getattr(filters, column):
+            chosen.append(
+                f"({alias}.{column} IS NULL OR {alias}.{column} NOT IN "
+                f"(SELECT cluster FROM clusters WHERE cluster IS NOT NULL))"
+            )
+        if chosen:
+            parts.append("(" + " OR ".join(chosen) + ")")
     return " AND ".join(parts), params
+
+
+def grouped(column: str, alias: str = "a") -> str:
+    """A column as counts group it: a cluster not on the cluster list under OFF_LIST (never as a
+    cluster of its own), an empty or unknown value under EMPTY."""
+    if column == "cluster":
+        return (
+            f"CASE WHEN {alias}.cluster IN (SELECT cluster FROM clusters WHERE cluster IS NOT NULL) "
+            f"THEN {alias}.cluster ELSE '{OFF_LIST}' END AS cluster"
+        )
+    return f"coalesce({alias}.{column}, '{EMPTY}') AS {column}"
 
 
 def stage_list(stages: list[str]) -> str:
@@ -163,17 +187,7 @@ class Served:
         """Values the filters offer, in the programme's order: units (a city bureau: its own),
         directions, types and stages from the programme, clusters from the data."""
         p = self.programme
-        if self.scope.unit:
-            clusters = self.unit_clusters(self.scope.unit)
-        elif self.has("clusters", "applications"):
-            clusters = list(
-                self._query(
-                    "SELECT DISTINCT cluster FROM clusters WHERE cluster IS NOT NULL UNION "
-                    "SELECT DISTINCT cluster FROM applications WHERE cluster IS NOT NULL ORDER BY 1"
-                )["cluster"]
-            )
-        else:
-            clusters = []
+        clusters = self.unit_clusters(self.scope.unit)
         return {
             "city": [self.scope.unit] if self.scope.unit else p.units,
             "cluster": clusters,
@@ -182,16 +196,23 @@ class Served:
             "stage": [s["id"] for s in p.stages],
         }
 
-    def unit_clusters(self, unit: str) -> list[str]:
-        """Clusters of one unit: those listed under it and those its applications name."""
+    def unit_clusters(self, unit: str | None) -> list[str]:
+        """The clusters of the list (of one unit, or all), and OFF_LIST when some application
+        names a cluster that is not on it."""
         if not self.has("clusters", "applications"):
             return []
-        frame = self._query(
-            "SELECT cluster FROM clusters WHERE city = ? UNION SELECT cluster FROM applications "
-            "WHERE city = ? AND cluster IS NOT NULL ORDER BY 1",
+        listed = self._query(
+            "SELECT DISTINCT cluster FROM clusters WHERE cluster IS NOT NULL "
+            "AND (? IS NULL OR city = ?) ORDER BY 1",
             [unit, unit],
         )
-        return list(frame["cluster"])
+        off = self._query(
+            "SELECT count(*) AS n FROM applications WHERE (? IS NULL OR city = ?) "
+            "AND (cluster IS NULL OR cluster NOT IN (SELECT cluster FROM clusters "
+            "WHERE cluster IS NOT NULL))",
+            [unit, unit],
+        )
+        return list(listed["cluster"]) + ([OFF_LIST] if int(off["n"].iloc[0]) else [])
 
     # -- counts (every page's) -------------------------------------------------------------------
     def counts_by(self, columns: list[str], filters: Filters) -> pd.DataFrame:
@@ -199,7 +220,7 @@ class Served:
         if not self.has("application_counts"):
             return pd.DataFrame(columns=[*columns, "applications"])
         condition, params = self.where(filters)
-        chosen = ", ".join(f"coalesce(a.{c}, '(空或无效)') AS {c}" for c in columns)
+        chosen = ", ".join(grouped(c) for c in columns)
         return self.select(
             f"SELECT {chosen}, CAST(sum(a.applications) AS BIGINT) AS applications "
             f"FROM application_counts a WHERE a.stage IS DISTINCT FROM 'draft' AND {condition} "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lingpao.foundation.programme import city_passed
-from lingpao.queries.base import Filters, Served, limited, matching, stage_list
+from lingpao.queries.base import OFF_LIST, Filters, Served, grouped, limited, matching, stage_list
 
 
 class Clusters(Served):
@@ -27,13 +27,16 @@ class Clusters(Served):
         )
         return self.select(
             f"""
-            SELECT coalesce(cluster, '(空或无效)') AS cluster, any_value(city) AS city,
+            SELECT * FROM (
+            SELECT {grouped("cluster")},
+                   CASE WHEN count(DISTINCT a.city) = 1 THEN any_value(a.city) ELSE '多个单位' END
+                       AS city,
                    count(*) AS applications, {per_type},
                    {pool} AS pool_members,
                    count(*) FILTER (WHERE application_type = 'pool_entry' AND stage IN ({confirmed}))
                        AS newly_confirmed
             FROM application_facts a WHERE {condition}
-            GROUP BY 1 ORDER BY applications DESC, cluster""",
+            GROUP BY 1) ORDER BY cluster = '{OFF_LIST}', applications DESC, cluster""",
             params,
         )
 
@@ -73,8 +76,8 @@ class Clusters(Served):
             return pd.DataFrame()
         sql, params = self._recommended(filters, search)
         return self.select(
-            f"SELECT a.cluster, a.company_name, a.city, a.direction, a.stage {sql} "
-            f"ORDER BY a.cluster, a.company_name{limited(limit)}",
+            f"SELECT {grouped('cluster')}, a.company_name, a.city, a.direction, a.stage {sql} "
+            f"ORDER BY 1, a.company_name{limited(limit)}",
             params,
         )
 
