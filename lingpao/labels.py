@@ -92,6 +92,20 @@ COLUMNS = {
     "source_sheet": "工作表",
     "first_seen_at": "首次出现时间",
 }
+# The parts of the shortlist's score (their weights are in the programme file).
+SCORE_PARTS = {
+    "rnd_intensity": "研发强度",
+    "revenue_growth": "营收年均增长率",
+    "profit": "利润",
+    "taxes": "上缴税金",
+}
+
+
+def weights_text(weights: dict[str, float]) -> str:
+    """The score's weights as people read them: `研发强度 40%，营收年均增长率 30%…`."""
+    return "，".join(f"{SCORE_PARTS.get(k, k)} {v:.0%}" for k, v in weights.items())
+
+
 # Which kind of id each column holds, where it is shown.
 VALUE_KINDS = {
     "direction": "direction",

@@ -96,7 +96,7 @@ class TableCheck:
         return pd.DataFrame(
             [
                 {
-                    "行": f.row,
+                    "行": str(f.row) if f.row is not None else "表中缺少",
                     "企业名称": f.company,
                     "统一社会信用代码": f.credit_code,
                     "字段": f.field,

@@ -403,6 +403,18 @@ class CorrectionStore:
         if problem:
             raise ValueError(problem)
         with self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")  # two clicks at once: one proposal
+            same = conn.execute(
+                "SELECT p.id FROM proposals p LEFT JOIN proposal_decisions d ON d.proposal_id = p.id "
+                "WHERE d.id IS NULL AND p.source = ? AND p.record_key = ? AND p.field = ? "
+                "AND p.new_value = ?",
+                (c.source, c.record_key, c.field, c.new_value),
+            ).fetchone()
+            if same:
+                conn.execute("ROLLBACK")
+                raise ValueError(
+                    f"已有相同的更正建议（第{same[0]}号）正在等待数据管理员审核，无需重复提出"
+                )
             cursor = conn.execute(
                 "INSERT INTO proposals (at, who, role, unit, source, record_key, field, old_value, "
                 "new_value, reason, issue_id, rule, detail, city, credit_code) "
@@ -425,6 +437,7 @@ class CorrectionStore:
                     proposal.credit_code,
                 ),
             )
+            conn.execute("COMMIT")
             return int(cursor.lastrowid)
 
     def settle_proposal(self, actor: Viewer, proposal_id: int, accept: bool, reason: str) -> None:

@@ -208,8 +208,14 @@ class SignInFirst:
 
     @staticmethod
     def _is_page(path: str) -> bool:
-        last = path.rstrip("/").rsplit("/", 1)[-1]
-        return not path.startswith(NOT_PAGES) and "." not in last
+        """A page's address is `/` or `/name`; Streamlit's own (`/_stcore/…`, and the probes of
+        `/name/_stcore/…` its page script makes) and files are not pages."""
+        trimmed = path.rstrip("/")
+        return (
+            trimmed.count("/") <= 1
+            and not trimmed.startswith(NOT_PAGES)
+            and "." not in trimmed.rsplit("/", 1)[-1]
+        )
 
     @staticmethod
     def _signed_in(scope) -> bool:

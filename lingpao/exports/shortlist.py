@@ -8,6 +8,7 @@ import duckdb
 
 from lingpao.exports.workbook import Sheet, new_workbook, save
 from lingpao.foundation.programme import Programme
+from lingpao.labels import weights_text
 from lingpao.warehouse.connection import read_frame
 
 COLUMNS = [  # (header, column, number format)
@@ -56,7 +57,7 @@ def write_shortlist(
         [unit, unit],
     )
     workbook = new_workbook()
-    weights = "，".join(f"{k} {v:g}" for k, v in programme.shortlist_weights.items())
+    weights = weights_text(programme.shortlist_weights)
     formats = {i: f for i, (_, _, f) in enumerate(COLUMNS, start=1) if f}
     for direction, label in programme.directions.items():
         rows = ranked[ranked["direction"] == direction]

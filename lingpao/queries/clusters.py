@@ -86,3 +86,18 @@ class Clusters(Served):
             return 0
         sql, params = self._recommended(filters, search)
         return int(self._query(f"SELECT count(*) AS n {sql}", params)["n"].iloc[0])
+
+    def unit_figures(self, filters: Filters) -> pd.DataFrame:
+        """Per reporting unit: submitted applications, pool companies among them, certified ones
+        (for the map of the province)."""
+        if not self.has("application_facts"):
+            return pd.DataFrame(columns=["city", "applications", "pool_members", "certified"])
+        condition, params = self.where(filters)
+        return self.select(
+            f"""
+            SELECT a.city, count(*) AS applications,
+                   count(DISTINCT a.credit_code) FILTER (WHERE a.in_pool) AS pool_members,
+                   count(*) FILTER (WHERE a.stage = 'certified') AS certified
+            FROM application_facts a WHERE {condition} AND a.city IS NOT NULL GROUP BY 1""",
+            params,
+        )

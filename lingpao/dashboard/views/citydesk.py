@@ -13,21 +13,25 @@ from lingpao.dashboard import actions, data
 from lingpao.dashboard.access import viewer
 from lingpao.dashboard.actions import download
 from lingpao.dashboard.common import page
+from lingpao.dashboard.show import person, table, when
 from lingpao.queries import CityDesk
 
 programme = data.programme()
+me = viewer()
 head = page(
     "上报市级汇总表（附件2）",
-    "市级工信部门：下载按平台数据预填的汇总表，核对后上传，系统立即检查，确认后上报；"
-    "每次上报都保存为新版本。",
+    "下载按平台数据预填的本单位汇总表，核对后上传，系统立即检查，确认后上报；每次上报都保存为新版本。"
+    if me.scope.unit
+    else "各单位的汇总表：代某单位下载预填表、检查和上报，查看各版本，必要时回退到较早的版本。",
 )
 if head is None:
     st.stop()
 filters = head
 q = data.queries(CityDesk)
 scope = q.scope
-me = viewer()
 desk = actions.desk()
+if "d_done" in st.session_state:
+    st.success(st.session_state.pop("d_done"))
 units = [scope.unit] if scope.unit else programme.units
 unit = st.selectbox("报送单位", units, key="d_unit", disabled=len(units) == 1)
 due = programme.city_tables_due
@@ -64,8 +68,12 @@ download(
 )
 
 st.subheader("② 上传并检查")
+st.caption(
+    f"可上传 {'、'.join(s.lstrip('.') for s in SUFFIXES)} 文件，不超过 {MAX_BYTES // 2**20} MB；"
+    "拖入下方方框或点“选择文件”。"
+)
 upload = st.file_uploader(
-    f"选择汇总表文件（{'、'.join(s.lstrip('.') for s in SUFFIXES)}，不超过 {MAX_BYTES // 2**20} MB）",
+    "选择汇总表文件",
     type=[s.lstrip(".") for s in SUFFIXES],
     max_upload_size=MAX_BYTES // 2**20,  # MB; larger uploads never reach the check
     key="d_upload",
@@ -85,6 +93,11 @@ if upload is not None:
         if not check.readable:
             st.error("文件无法读取，不能上报。原因如下：")
             st.text(check.unreadable)  # text: the reason quotes sheet names from the file
+        elif check.claimed_unit:  # said first and plainly: nothing of this table is checked
+            st.error(
+                f"这份汇总表写明是{check.claimed_unit}的，不能作为{unit}的汇总表检查或上报。"
+                f"请上传{unit}自己的汇总表（可先下载上方预填的表）。"
+            )
         else:
             errors = sum(f.severity == "error" for f in check.findings)
             left, middle, right = st.columns(3)
@@ -95,14 +108,12 @@ if upload is not None:
             for notice in check.notices:
                 st.text(f"注意：{notice}")
             if check.findings:
-                st.dataframe(check.frame(), hide_index=True, key="d_findings")
+                table(check.frame(), "d_findings", pinned=("行", "企业名称"))
                 if any(f.row is None for f in check.findings):
-                    st.caption("行号为空：平台上本单位已确认或推荐、但表中没有的申报。")
+                    st.caption("“表中缺少”：平台上本单位已确认或推荐、但表中没有的申报。")
             else:
                 st.success("检查通过：未发现问题。")
-            if check.claimed_unit:
-                st.warning("表中写明的单位与报送单位不符，不能上报。")
-            elif me.may("submit_table", unit):
+            if me.may("submit_table", unit):
                 note = "有问题也可以上报，省里会按问题反馈；" if check.findings else ""
                 st.caption(f"{note}上报后保存为新版本（旧版本保留），并开始重新检查。")
                 if st.button(f"确认上报{unit}汇总表", key="d_submit", type="primary"):
@@ -112,7 +123,11 @@ if upload is not None:
                         st.text(problem or "")
                     else:
                         late = "（逾期提交）" if version.late else ""
-                        st.success(f"已上报第{version.version}版{late}，正在重新检查。")
+                        st.session_state["d_done"] = (
+                            f"已上报第{version.version}版{late}，正在重新检查；完成后本页自动更新。"
+                        )
+                        st.session_state.pop("d_checked_key", None)
+                        st.rerun()
 
 st.subheader("③ 已上报的版本")
 versions = q.table_versions()
@@ -122,12 +137,12 @@ if not kept:
     st.info(f"{unit}尚未网上报送汇总表。")
 else:
     active = desk.versions.active().get(unit)
-    table = pd.DataFrame(
+    listing = pd.DataFrame(
         [
             {
                 "版本": f"第{v.version}版",
-                "上报时间": v.submitted_at.replace("T", " ")[:16],
-                "上报人": v.who if scope.contacts else "",
+                "上报时间": when(v.submitted_at),
+                **({"上报人": person(v.who)} if scope.contacts else {}),
                 "逾期": "是" if v.late else "",
                 "原文件名": v.original_name,
                 "使用中": "✔" if active == v else "",
@@ -135,7 +150,7 @@ else:
             for v in reversed(kept)
         ]
     )
-    st.dataframe(table, hide_index=True, key="d_versions")
+    table(listing, "d_versions")
     if len(mine) < len(kept):
         st.caption("最新上报的版本将在本次检查完成后计入总览和问题清单。")
     if me.may("rollback_table", unit) and len(kept) > 1:
@@ -152,4 +167,5 @@ else:
                     st.error("未回退。")
                     st.text(problem)
                 else:
-                    st.success(f"{unit}现使用第{target}版，正在重新检查。")
+                    st.session_state["d_done"] = f"{unit}现使用第{target}版，正在重新检查。"
+                    st.rerun()

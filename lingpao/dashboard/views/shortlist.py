@@ -6,7 +6,15 @@ import streamlit as st
 
 from lingpao.dashboard import data
 from lingpao.dashboard.actions import download
-from lingpao.dashboard.common import SHOWN_ROWS, count_caption, number, page, search_box
+from lingpao.dashboard.common import (
+    SHOWN_ROWS,
+    count_caption,
+    go_to_record,
+    page,
+    search_box,
+)
+from lingpao.dashboard.show import chosen_row, number, table
+from lingpao.labels import weights_text
 from lingpao.queries import Shortlist
 
 programme = data.programme()
@@ -28,9 +36,9 @@ columns = st.columns(3)
 columns[0].metric("列入名单", number(sum(listed.values())))
 columns[1].metric("未列入的认定申报", number(excluded_total))
 columns[2].metric("涉及方向", number(len(listed)))
-weights = "，".join(f"{name} {weight:g}" for name, weight in programme.shortlist_weights.items())
 st.caption(
-    f"综合得分 = 各项（研发强度、营收年均增长率、利润、税金）在本方向内按最小-最大归一后的加权和 × 100；权重：{weights}。"
+    "综合得分 = 各项在本方向内按最小-最大归一后的加权和 × 100；权重："
+    f"{weights_text(programme.shortlist_weights)}。"
 )
 
 SHOWN = [
@@ -83,12 +91,19 @@ else:
             rows = q.shortlist(filters, search=search, limit=SHOWN_ROWS, direction=direction)
             count_caption(int(found.get(direction, 0)), len(rows), "家（按排名）")
             if len(rows):
-                st.dataframe(
-                    labels.frame(rows[SHOWN]),
-                    hide_index=True,
-                    column_config=FORMATS,
-                    key=f"shortlist_{direction}",
+                shown = labels.frame(rows[SHOWN])
+                picked = chosen_row(
+                    table(
+                        shown,
+                        f"shortlist_{direction}",
+                        pinned=("排名", "企业名称"),
+                        formats=FORMATS,
+                        select="single-row" if q.scope.records else None,
+                    ),
+                    f"shortlist_{direction}",
                 )
+                if picked is not None:
+                    go_to_record(str(rows.iloc[picked]["application_id"]), filters)
 
 st.subheader("未列入名单的认定申报")
 if not excluded_total:
@@ -98,14 +113,14 @@ else:
     excluded = q.exclusions(filters, search=search, limit=SHOWN_ROWS)
     count_caption(q.exclusions_count(filters, search), len(excluded), "项")
     if len(excluded):
-        st.dataframe(
+        table(
             labels.frame(
                 excluded[
                     ["application_id", "company_name", "city", "direction", "stage", "reason_text"]
                 ]
             ),
-            hide_index=True,
-            key="exclusions",
+            "exclusions",
+            pinned=("申报编号", "企业名称"),
         )
 
 if q.has("shortlist"):
