@@ -92,6 +92,22 @@ COLUMNS = {
     "source_sheet": "工作表",
     "first_seen_at": "首次出现时间",
 }
+# The steps of a run, as a page or a terminal watching it says them.
+STEPS = {
+    "inbox": "读取收件箱文件",
+    "platform_rows": "整理平台导出",
+    "applications": "整理申报并应用更正",
+    "city_submissions": "整理市级汇总表并应用更正",
+    "stage_history": "整理环节记录",
+    "correction_outcomes": "核对更正",
+    "registry": "读取培育库和集群名单",
+    "dq_issues": "逐条检查规则",
+    "shortlist": "生成专家评审名单",
+    "shortlist_exclusions": "整理未列入名单的原因",
+    "serving_warehouse": "发布结果",
+    "data_docs": "生成数据质量报告",
+}
+
 # The parts of the shortlist's score (their weights are in the programme file).
 SCORE_PARTS = {
     "rnd_intensity": "研发强度",

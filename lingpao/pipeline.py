@@ -27,10 +27,13 @@ from lingpao.ingest.build import (
     build_stage_history,
     platform_inputs_stamp,
 )
-from lingpao.ingest.cache import ScanReport, scan_inbox
+from lingpao.ingest.cache import FileProgress, ScanReport, scan_inbox
 from lingpao.ingest.safety import Limits
+from lingpao.labels import FILE_STATUS, SEVERITY, STATUS
+from lingpao.labels import STEPS as STEP_NAMES
 from lingpao.marts.shortlist import exclusions, shortlist_sql
 from lingpao.quality.issues import find_issues
+from lingpao.quality.rules import RULES
 from lingpao.quality.status import with_decisions
 from lingpao.warehouse.connection import (
     replace_table,
@@ -52,6 +55,7 @@ class Build:
     store: CorrectionStore | None = None
     full: bool = False
     limits: Limits | None = None
+    on_file: FileProgress | None = None  # hears of each inbox file as it is read
     _corrections: pd.DataFrame | None = field(default=None, repr=False)
     _decisions: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -75,7 +79,7 @@ class Build:
 
 def scan(b: Build) -> ScanReport:
     """List and hash the inbox; read only the files whose content is not cached yet."""
-    return scan_inbox(b.conn, b.inbox, b.programme, b.limits, full=b.full)
+    return scan_inbox(b.conn, b.inbox, b.programme, b.limits, full=b.full, on_file=b.on_file)
 
 
 def platform_rows(b: Build) -> tuple[int, bool]:
@@ -197,11 +201,16 @@ SUMMARY_TABLES = [
     "shortlist",
     "shortlist_exclusions",
 ]
-NOT_READ = {
-    "unreadable": "无法读取 unreadable",
-    "skipped": "已跳过 skipped",
-    "ignored": "未使用 ignored",
-    "superseded": "已被取代 superseded",
+FOLDERS = {"platform": "平台导出", "cities": "市级汇总表", "registry": "参考名单"}
+TABLES = {
+    "applications": "申报",
+    "stage_history": "环节记录",
+    "city_submissions": "市级汇总表行",
+    "pool_members": "培育库名单",
+    "clusters": "集群名单",
+    "dq_issues": "问题",
+    "shortlist": "专家评审名单",
+    "shortlist_exclusions": "未列入名单的认定申报",
 }
 
 
@@ -225,54 +234,61 @@ class RunSummary:
     steps: dict[str, float] = field(default_factory=dict)  # seconds per Dagster step, slowest first
 
     def lines(self) -> list[str]:
-        out = [
-            "运行成功 (run succeeded)" if self.success else f"运行失败 (run failed): {self.failure}"
-        ]
-        out += [f"注意 notice: {n}" for n in self.notices]
+        """The summary as a person reads it: Chinese names, no ids."""
+        out = ["运行成功" if self.success else f"运行失败：{self.failure}"]
+        out += [f"注意：{n}" for n in self.notices]
         if self.files:
-            out.append("文件 files: " + "; ".join(f"{f}/{s} {n}" for f, s, n in self.files))
+            by_folder: dict[str, list[str]] = {}
+            for folder, status, count in self.files:
+                by_folder.setdefault(FOLDERS.get(folder, folder), []).append(
+                    f"{FILE_STATUS.get(status, status)} {count}"
+                )
+            out.append("文件：" + "；".join(f"{f} {'、'.join(v)}" for f, v in by_folder.items()))
         if self.cache:
             out.append(
-                f"本次读取 read now {self.cache.get('files_read', 0)}，"
-                f"沿用缓存 reused {self.cache.get('files_reused', 0)}"
+                f"本次读取 {self.cache.get('files_read', 0)} 个文件，"
+                f"沿用缓存 {self.cache.get('files_reused', 0)} 个"
             )
         for name, status, reason in self.unreadable:
-            label = NOT_READ.get(status, status)
-            out.append(f"  {label}: {name}: {reason}")
+            out.append(f"  {FILE_STATUS.get(status, status)}：{Path(name).name}：{reason}")
         if self.tables:
-            head = (
-                "表 tables"
-                if self.success
-                else "本次运行（未发布）的表 tables of this unpublished run"
+            head = "结果" if self.success else "本次运行（未发布）的结果"
+            out.append(
+                f"{head}："
+                + "，".join(f"{TABLES.get(t, t)} {n:,} 条" for t, n in self.tables.items())
             )
-            out.append(f"{head}: " + ", ".join(f"{t} {n}" for t, n in self.tables.items()))
         if self.issues:
-            out.append("未解决问题 open issues (rule, severity, count):")
-            out += [f"  {rule:<28} {severity:<8} {count}" for rule, severity, count in self.issues]
+            out.append("未解决的问题（规则　级别　数量）：")
+            out += [
+                f"  {RULES[rule].name if rule in RULES else rule}　{SEVERITY.get(severity, severity)}"
+                f"　{count:,}"
+                for rule, severity, count in self.issues
+            ]
         else:
-            out.append("未解决问题 open issues: none")
+            out.append("未解决的问题：无")
         if self.settled:
             out.append(
-                "已处理 settled: " + ", ".join(f"{k} {v}" for k, v in sorted(self.settled.items()))
+                "已处理："
+                + "，".join(f"{STATUS.get(k, k)} {v:,}" for k, v in sorted(self.settled.items()))
             )
         if self.corrections:
+            words = {"applied": "已应用", "superseded": "已被新数据取代"}
             out.append(
-                "更正 corrections: "
-                + ", ".join(f"{k} {v}" for k, v in sorted(self.corrections.items()))
+                "更正："
+                + "，".join(f"{words.get(k, k)} {v:,}" for k, v in sorted(self.corrections.items()))
             )
         if self.report_started:
-            out.append(f"数据质量报告（Data Docs）正在后台生成，完成后见 {self.data_docs}")
+            out.append(f"数据质量报告正在后台生成，完成后见 {self.data_docs}")
         elif self.data_docs and Path(self.data_docs).exists():
-            out.append(f"数据质量报告 Data Docs: {self.data_docs}")
+            out.append(f"数据质量报告：{self.data_docs}")
         if "published" in self.seconds:
             out.append(
-                f"用时 time: 发布 published {self.seconds['published']:.1f} s，"
-                f"全程 whole run {self.seconds['total']:.1f} s"
+                f"用时：发布 {self.seconds['published']:.1f} 秒，全程 {self.seconds['total']:.1f} 秒"
             )
         if self.steps:
             slowest = list(self.steps.items())[:3]
             out.append(
-                "最慢的步骤 slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest)
+                "最慢的步骤：" + "，".join(f"{STEP_NAMES.get(k, k)} {v:.1f} 秒" for k, v in slowest)
             )
         return out
 

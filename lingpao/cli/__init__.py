@@ -44,11 +44,44 @@ def command_run(args: argparse.Namespace) -> int:
             return 0
         return 0 if summary.success else 1
     else:
+        progress = Progress(sys.stdout)
         summary = run_pipeline(
-            args.layout, allow_shrink=args.allow_shrink, full=args.full, report=not args.no_report
+            args.layout,
+            allow_shrink=args.allow_shrink,
+            full=args.full,
+            report=not args.no_report,
+            progress=progress,
         )
+        progress.done()
     print("\n".join(summary.lines()))
     return 0 if summary.success else 1
+
+
+class Progress:
+    """Where a run is, as it goes: on a terminal one line redrawn (the step, the file being read);
+    in a log (output not a terminal) a plain line per step and per file."""
+
+    def __init__(self, stream) -> None:
+        from lingpao.labels import STEPS
+
+        self.stream, self.names, self.seen = stream, STEPS, 0
+        self.terminal = stream.isatty()
+
+    def __call__(self, step: str, detail: str = "") -> None:
+        name = self.names.get(step, step)
+        if not detail:
+            self.seen += 1
+        step_text = f"第{self.seen}步 {name}"
+        if self.terminal:
+            self.stream.write("\r\033[K" + (step_text + (f"：{detail}" if detail else ""))[:100])
+        else:
+            self.stream.write((f"  读取 {detail}" if detail else step_text) + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.terminal and self.seen:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 def command_report(args: argparse.Namespace) -> int:
@@ -72,7 +105,7 @@ def command_sample(args: argparse.Namespace) -> int:
     from lingpao.sample.generator import write_sample
 
     key = write_sample(Path(args.out), seed=args.seed, applications=args.applications)
-    print(f"sample inbox written to {args.out}: {key['counts']}")
+    print(f"示例收件箱已写入 {args.out}：{key['counts']}")
     return 0
 
 
@@ -116,36 +149,66 @@ def command_dashboard(args: argparse.Namespace) -> int:
     return run_service(command, env, PROJECT_ROOT)  # SIGTERM/SIGINT stop it and all it started
 
 
+# argparse's own words (usage, headings, errors), in Chinese: it looks each one up through `_`.
+ARGPARSE_WORDS = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "the following arguments are required: %s": "缺少必填参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项 %(value)r（可选：%(choices)s）",
+    "expected one argument": "需要一个值",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid %(type)s value: %(value)r": "无效的%(type)s值：%(value)r",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+}
+
+
+def _chinese(words):
+    original = argparse._
+
+    def translate(message: str) -> str:
+        return words.get(message, original(message))
+
+    return translate
+
+
+argparse._ = _chinese(ARGPARSE_WORDS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="lingpao", description="Lingpao (领跑): the 领跑者 programme's pipeline and dashboard."
+        prog="lingpao",
+        description="领跑者申报数据平台：读取收件箱、检查每条记录、发布结果，提供仪表盘和各类导出。",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令", title="命令")
 
     run = commands.add_parser(
         "run",
-        help="materialise every asset once and print a summary",
-        description="Read the inbox, rebuild the warehouse, check every "
-        "rule, publish the serving copy. Exit 0 even when records fail "
-        "rules; non-zero only when the run itself failed, or when its result is not published "
-        "(no platform snapshot, or under half the applications published now: --allow-shrink).",
+        help="运行一次检查：读取收件箱、建表、逐条检查规则、发布结果，并打印摘要",
+        description="读取收件箱（只读取内容有变化的文件），重建数据仓库，逐条检查规则，发布仪表盘"
+        "读取的结果副本，再在后台生成数据质量报告。记录有问题也以 0 退出（问题就是数据）；只有运行"
+        "本身失败，或结果未发布（没有平台导出，或申报数不到已发布的一半：可用 --allow-shrink）时才"
+        "以非 0 退出。在终端中运行时显示进度，输出到日志时逐行记录。",
     )
     add_location_options(run)
     run.add_argument(
         "--allow-shrink",
         action="store_true",
-        help="publish even a run without a platform snapshot, or one holding under half the applications published now",
+        help="即使没有平台导出，或申报数不到已发布的一半，也发布本次结果",
     )
     run.add_argument(
         "--full",
         action="store_true",
-        help="read every inbox file again and validate every suite, whatever the cache holds",
+        help="不论缓存，重新读取全部收件箱文件、重新校验全部规则集",
     )
     run.add_argument(
         "--queued",
         action="store_true",
-        help="take up the re-checks asked for (by the dashboard, by submissions), one run for all "
-        "that wait, until none is left; exits at once if another runner is at work",
+        help="处理排队的重新检查（来自仪表盘、上报）：等待中的一并运行一次，直到没有排队；"
+        "已有其他进程在处理时立即退出",
     )
     run.add_argument(
         "--no-report",
@@ -166,12 +229,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     dashboard = commands.add_parser(
         "dashboard",
-        help="start the Streamlit dashboard",
-        description="Serve the dashboard on the warehouse's serving copy.",
+        help="启动仪表盘（网页）",
+        description="在数据仓库的发布副本上提供仪表盘。SIGTERM 或 Ctrl-C 会停止网页服务及其启动的"
+        "一切进程。没有用户文件时只在本机提供服务。",
     )
     add_location_options(dashboard)
-    dashboard.add_argument("--port", type=int, default=8501)
-    dashboard.add_argument("--address", default="localhost")
+    dashboard.add_argument(
+        "--port", metavar="端口", type=int, default=8501, help="端口（默认 8501）"
+    )
+    dashboard.add_argument(
+        "--address",
+        metavar="地址",
+        default="localhost",
+        help="监听的地址（默认 localhost，仅本机）",
+    )
     dashboard.set_defaults(handler=command_dashboard)
 
     cli_export.add_parser(commands)
@@ -181,14 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser(
         "sample",
-        help="write a sample inbox with its answer key",
-        description="Write an inbox in every format of the contract, "
-        "with real-world messiness, and key.json of what a correct "
-        "reading must give.",
+        help="生成一个示例收件箱及其答案",
+        description="按约定的各种格式生成示例收件箱（含真实文件中常见的各种不规范），并写出 "
+        "key.json：正确读取后应得到的结果。",
     )
-    sample.add_argument("--out", required=True, help="folder to write the inbox into")
-    sample.add_argument("--seed", type=int, default=2023)
-    sample.add_argument("--applications", type=int, default=400)
+    sample.add_argument("--out", metavar="文件夹", required=True, help="写入示例收件箱的文件夹")
+    sample.add_argument(
+        "--seed", metavar="种子", type=int, default=2023, help="随机种子（默认 2023）"
+    )
+    sample.add_argument(
+        "--applications", metavar="数量", type=int, default=400, help="申报数量（默认 400）"
+    )
     sample.set_defaults(handler=command_sample)
     return parser
 

@@ -14,52 +14,55 @@ UNREADABLE = 2
 def add_parser(commands) -> None:
     check = commands.add_parser(
         "check",
-        help="list the problems one city table (附件2) would raise, changing nothing",
-        description="Read one city table exactly as a run would (the unit from its title, sheet or "
-        "file name, unless --unit is given) and print the unit it was read as, then every problem "
-        "the rules would raise for it against the published warehouse, one per line: row, company, "
-        "credit code, field, value, rule, what to correct. Exit 0 when the file was read (with or "
-        "without problems), 2 when it cannot be read.",
+        help="检查一份市级汇总表（附件2）会有哪些问题，不做任何改动",
+        description="按运行时的方式读取一份汇总表（单位取自标题、工作表名或文件名，或由 --unit "
+        "指定），先说明读作哪个单位，再逐行列出规则会报出的每个问题：行、企业、信用代码、字段、"
+        "填写的值、问题、如何更正。读取成功（不论有无问题）退出码为 0，无法读取为 2。",
     )
-    check.add_argument("file", help="the table: .xlsx, .xls or .docx")
-    check.add_argument("--unit", help="read it as this unit's table (e.g. 保定)")
+    check.add_argument(
+        "file", metavar="文件", help="汇总表文件：.xlsx、.xls、.docx（或 .doc、.wps、.et）"
+    )
+    check.add_argument("--unit", metavar="单位", help="按此单位的汇总表读取（如 保定）")
     add_location_options(check)
     check.set_defaults(handler=command_check)
 
     submit = commands.add_parser(
         "submit",
-        help="submit a city table as a new version of its unit's table, then re-check",
-        description="Check the table as --unit's, keep it in the inbox as that unit's next version "
-        "(no version is ever overwritten; who and when are logged; after the deadline it is marked "
-        "late) and run the pipeline so that the rules read it. Refused when the file cannot be "
-        "read or names another unit.",
+        help="上报一份市级汇总表，作为该单位的新版本，并重新检查",
+        description="按 --unit 单位的汇总表检查后，保存为该单位的下一个版本（旧版本从不覆盖，记录"
+        "上报人和时间，截止后标记逾期），并运行检查使规则读到它。文件无法读取或写明是其他单位的，"
+        "不予上报。",
     )
-    submit.add_argument("file", help="the table: .xlsx, .xls or .docx")
-    submit.add_argument("--unit", required=True, help="the reporting unit (e.g. 保定)")
-    submit.add_argument("--who", help="who submits (default: $LINGPAO_USER, else the login name)")
-    submit.add_argument("--no-run", action="store_true", help="keep the version without a run")
+    submit.add_argument(
+        "file", metavar="文件", help="汇总表文件：.xlsx、.xls、.docx（或 .doc、.wps、.et）"
+    )
+    submit.add_argument("--unit", metavar="单位", required=True, help="报送单位（如 保定）")
+    submit.add_argument("--who", metavar="姓名", help="上报人（默认 $LINGPAO_USER，否则为登录名）")
+    submit.add_argument("--no-run", action="store_true", help="只保存版本，不运行检查")
     add_location_options(submit)
     submit.set_defaults(handler=command_submit)
 
     versions = commands.add_parser(
         "versions",
-        help="list the submitted versions of the city tables",
-        description="Every submitted version: unit, number, who, when, late, and the one read.",
+        help="列出网上报送的各版汇总表",
+        description="每个已上报的版本：单位、版本号、上报人、时间、是否逾期，以及正在使用的版本。",
     )
-    versions.add_argument("--unit", help="only this unit")
+    versions.add_argument("--unit", metavar="单位", help="只列此单位")
     add_location_options(versions)
     versions.set_defaults(handler=command_versions)
 
     rollback = commands.add_parser(
         "rollback",
-        help="make an earlier version a unit's table again, then re-check",
-        description="The province rolls a unit back to an earlier submitted version (nothing is "
-        "deleted; a later submission becomes the active one again).",
+        help="将某单位的汇总表回退到较早的版本，并重新检查",
+        description="省级工作人员将某单位回退到较早上报的版本（不删除任何版本；此后再上报的版本"
+        "重新成为使用中的版本）。",
     )
-    rollback.add_argument("--unit", required=True)
-    rollback.add_argument("--to", type=int, required=True, help="the version number")
-    rollback.add_argument("--who", help="who rolls back (default: $LINGPAO_USER or login name)")
-    rollback.add_argument("--no-run", action="store_true")
+    rollback.add_argument("--unit", metavar="单位", required=True, help="报送单位（如 保定）")
+    rollback.add_argument("--to", metavar="版本号", type=int, required=True, help="回退到第几版")
+    rollback.add_argument(
+        "--who", metavar="姓名", help="操作人（默认 $LINGPAO_USER，否则为登录名）"
+    )
+    rollback.add_argument("--no-run", action="store_true", help="只回退，不运行检查")
     add_location_options(rollback)
     rollback.set_defaults(handler=command_rollback)
 

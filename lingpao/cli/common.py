@@ -11,9 +11,13 @@ class CommandError(Exception):
 
 
 def add_location_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--inbox", help="inbox folder (default: $LINGPAO_INBOX or data/inbox)")
     parser.add_argument(
-        "--warehouse", help="warehouse file (default: $LINGPAO_WAREHOUSE or data/warehouse.duckdb)"
+        "--inbox", metavar="文件夹", help="收件箱文件夹（默认 $LINGPAO_INBOX，否则 data/inbox）"
+    )
+    parser.add_argument(
+        "--warehouse",
+        metavar="文件",
+        help="数据仓库文件（默认 $LINGPAO_WAREHOUSE，否则 data/warehouse.duckdb）",
     )
 
 

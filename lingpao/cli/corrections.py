@@ -19,33 +19,46 @@ from lingpao.cli.common import (
 def add_parser(commands) -> None:
     corrections = commands.add_parser(
         "corrections",
-        help="batch corrections: template, apply, log",
-        description="template: write the open issues as a workbook to fill in (处理, 新值, 原因). "
-        "apply: validate a filled-in workbook and record it all or nothing (each bad row is named and "
-        "nothing is applied). log: the audit trail of corrections and decisions. Corrections take "
-        "effect on the next `lingpao run`; raw inputs are never changed.",
+        help="批量更正：生成模板（template）、导入（apply）、查看记录（log）",
+        description="template：把未解决的问题写成待填写的工作簿（处理、新值、原因）。apply：校验填好"
+        "的工作簿，全部无误才记录（每一处错误写明行号，一处有错则一条也不记录）。log：更正和处理的"
+        "记录。更正在下一次 lingpao run 后生效，原始文件从不改动。",
     )
-    corrections.add_argument("action", choices=["template", "apply", "log"])
     corrections.add_argument(
-        "file", nargs="?", help="template: the .xlsx to write; apply: the filled-in .xlsx"
+        "action",
+        metavar="操作",
+        choices=["template", "apply", "log"],
+        help="template、apply 或 log",
     )
-    corrections.add_argument("--city", help="template: only this reporting unit")
     corrections.add_argument(
-        "--who", help="apply: who made the corrections (default $LINGPAO_USER or login name)"
+        "file", metavar="文件", nargs="?", help="template：要写入的 .xlsx；apply：已填写的 .xlsx"
     )
-    corrections.add_argument("--record", help="log: only this record (application id or file:row)")
-    corrections.add_argument("--limit", type=int, default=200, help="log: the last N entries")
+    corrections.add_argument("--city", metavar="单位", help="template：只含此报送单位")
+    corrections.add_argument(
+        "--who", metavar="姓名", help="apply：更正人（默认 $LINGPAO_USER，否则为登录名）"
+    )
+    corrections.add_argument(
+        "--record", metavar="记录", help="log：只看这条记录（申报编号或 文件:行）"
+    )
+    corrections.add_argument(
+        "--limit", metavar="条数", type=int, default=200, help="log：最近多少条（默认 200）"
+    )
     add_location_options(corrections)
     corrections.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
     from lingpao.access.audit import AuditLog
     from lingpao.access.viewer import Scope
     from lingpao.access.viewer import operator as access_operator
     from lingpao.corrections.batch import read_batch, write_template
     from lingpao.corrections.store import CorrectionStore
     from lingpao.foundation.programme import load_programme
+    from lingpao.labels import Labels
+    from lingpao.quality.rules import RULES
 
     programme = load_programme()
     layout = args.layout
@@ -54,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         out = xlsx_path(args.file, "FILE")
         with open_served(args.layout) as conn:
             write_template(conn, programme, out, unit=unit_option(programme, args.city))
-        print(f"written {out}")
+        print(f"已写入 {out}")
         return 0
     if args.action == "apply":
         if not args.file:
@@ -86,13 +99,24 @@ def run(args: argparse.Namespace) -> int:
         return 0
     history = store.history(Scope(), args.record)
     if history.empty:
-        print("（无记录 no entries）")
+        print("（无记录）")
         return 0
+    labels = Labels(programme)
+    zone = ZoneInfo(programme.timezone)
+
+    def text(value: object) -> str:
+        return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+    print("时间\t操作人\t类型\t记录\t内容\t原因")
     for row in history.tail(args.limit).itertuples():
-        change = (
-            f"{row.field}: “{row.old_value}” → “{row.new_value}”"
-            if row.kind == "correction"
-            else f"{row.rule}: {row.decision}"
+        moment = dt.datetime.fromisoformat(row.at).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        kind = labels.of("entry", row.kind)
+        if row.kind in ("correction", "proposal"):
+            change = f"{labels.of('field', row.field)}：“{text(row.old_value)}” → “{text(row.new_value)}”"
+        else:
+            rule = RULES[row.rule].name if text(row.rule) in RULES else text(row.rule)
+            change = f"{rule}：{labels.of('decision', row.decision)}"
+        print(
+            f"{moment}\t{text(row.who)}\t{kind}\t{text(row.record_key)}\t{change}\t{text(row.reason)}"
         )
-        print(f"{row.at}\t{row.who}\t{row.record_key}\t{change}\t{row.reason}")
     return 0

@@ -17,25 +17,29 @@ from lingpao.cli.common import (
 def add_parser(commands) -> None:
     export = commands.add_parser(
         "export",
-        help="write a workbook: summary (附件2), shortlist, feedback, or a unit's city-template",
-        description="summary: the province summary in the 附件2 layout (what the cities passed on, grouped "
-        "by unit). shortlist: the expert shortlist (one sheet per direction, no contact data). feedback: "
-        "a unit's records with open issues, failing cells highlighted, to send back for correction. "
-        "city-template: a unit's 附件2 pre-filled from the platform (what the city passed on), with "
-        "drop-down lists for type and direction, to check and submit.",
+        help="导出工作簿：summary（附件2全省汇总表）、shortlist（专家评审名单）、feedback（问题反馈表）、"
+        "city-template（某单位预填的附件2）",
+        description="summary：附件2格式的全省汇总表（各市已确认或推荐的申报，按单位分组，未报送的单位"
+        "也列出）。shortlist：专家评审名单（每个方向一页，不含联系人）。feedback：某单位有未解决问题的"
+        "记录，问题单元格标出，发回更正。city-template：按平台数据预填的某单位附件2，申报类型和方向带"
+        "下拉选项，供核对后上报。",
     )
-    export.add_argument("what", choices=["summary", "shortlist", "feedback", "city-template"])
-    export.add_argument("--out", help="the .xlsx file to write")
+    export.add_argument(
+        "what",
+        metavar="类别",
+        choices=["summary", "shortlist", "feedback", "city-template"],
+        help="summary、shortlist、feedback 或 city-template（见上）",
+    )
+    export.add_argument("--out", metavar="文件", help="要写入的 .xlsx 文件")
     export.add_argument(
         "--city",
         "--unit",
         dest="city",
-        help="only this reporting unit (e.g. 石家庄); for feedback and city-template, the unit",
+        metavar="单位",
+        help="只含此报送单位（如 石家庄）；feedback 和 city-template 必填",
     )
-    export.add_argument(
-        "--all", action="store_true", help="feedback: one workbook for each of the 14 units"
-    )
-    export.add_argument("--out-dir", help="feedback --all: the folder to write into")
+    export.add_argument("--all", action="store_true", help="feedback：为每个报送单位各写一份")
+    export.add_argument("--out-dir", metavar="文件夹", help="feedback --all：写入的文件夹")
     add_location_options(export)
     export.set_defaults(handler=run)
 
@@ -65,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         with open_served(args.layout) as conn:
             for name, out in targets:
                 write_feedback(conn, programme, name, out)
-                print(f"written {out}")
+                print(f"已写入 {out}")
         return 0
     if args.what == "city-template":
         if not unit:
@@ -73,11 +77,11 @@ def run(args: argparse.Namespace) -> int:
         out = xlsx_path(args.out)
         with open_served(args.layout) as conn:
             write_city_template(conn, programme, unit, out)
-        print(f"written {out}")
+        print(f"已写入 {out}")
         return 0
     out = xlsx_path(args.out)
     writer = {"summary": write_summary, "shortlist": write_shortlist}[args.what]
     with open_served(args.layout) as conn:
         writer(conn, programme, out, unit=unit)
-    print(f"written {out}")
+    print(f"已写入 {out}")
     return 0

@@ -10,41 +10,54 @@ from zoneinfo import ZoneInfo
 from lingpao.cli.common import CommandError, add_location_options
 
 ROLES_HELP = (
-    "province: every unit, every page, exports, runs; steward: that, plus corrections, waivers, "
-    "reopenings and accepting proposals; leadership: progress, clusters and the shortlist, no contact "
-    "data; city: its own unit only, proposals of corrections. Without a users file the dashboard "
-    "serves this machine only (127.0.0.1), as province."
+    "province（省级工作人员）：全部单位、全部页面、导出、运行检查；steward（数据管理员）：以上，"
+    "另加更正、忽略、重新打开和采纳更正建议；leadership（领导）：总览、集群和专家评审名单，不含联系"
+    "人信息；city（市级工信部门）：只看本单位，可提出更正建议、上报汇总表。没有用户文件时，仪表盘"
+    "只在本机（127.0.0.1）以省级工作人员身份提供服务。"
 )
 
 
 def add_parser(commands) -> None:
     users = commands.add_parser(
         "users",
-        help="list, add or remove dashboard users, their roles and passwords",
-        description=f"Roles: {ROLES_HELP} The file is users.json beside the warehouse "
-        "($LINGPAO_USERS moves it); it is validated whenever it is written or read. An account "
-        "without a password signs in through OIDC or the sign-in gateway only.",
+        help="列出、添加或删除仪表盘用户（角色、单位、密码）",
+        description=f"角色：{ROLES_HELP} 用户文件为数据仓库旁的 users.json（可用 $LINGPAO_USERS "
+        "指定），每次写入和读取都会校验。没有密码的账号只能通过统一身份认证或单点登录网关登录。"
+        "删除用户会立即结束其所有登录会话。",
     )
-    users.add_argument("action", choices=["list", "add", "remove"])
-    users.add_argument("id", nargs="?", help="the sign-in id (e-mail, or the gateway's user name)")
-    users.add_argument("--role", choices=["province", "steward", "leadership", "city"])
-    users.add_argument("--unit", help="the reporting unit of a city user (e.g. 石家庄)")
-    users.add_argument("--name", help="the person's name, shown as who made a correction")
+    users.add_argument(
+        "action", metavar="操作", choices=["list", "add", "remove"], help="list、add 或 remove"
+    )
+    users.add_argument(
+        "id", metavar="账号", nargs="?", help="登录账号（电子邮箱，或单点登录网关的用户名）"
+    )
+    users.add_argument(
+        "--role",
+        metavar="角色",
+        choices=["province", "steward", "leadership", "city"],
+        help="province、steward、leadership 或 city（见上）",
+    )
+    users.add_argument("--unit", metavar="单位", help="市级用户所属的报送单位（如 石家庄）")
+    users.add_argument("--name", metavar="姓名", help="显示的姓名或单位名称（如 保定市工信局）")
     users.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read a password for the built-in sign-in from standard input (first line)",
+        help="从标准输入读取密码（第一行），用于平台自带的登录页",
     )
     add_location_options(users)
     users.set_defaults(handler=run)
 
     audit = commands.add_parser(
         "audit",
-        help="show the audit log: sign-ins, failed sign-ins, downloads, decisions, runs",
-        description="The newest entries of the append-only audit log beside the warehouse.",
+        help="查看审计日志：登录、登录失败、下载、处理、运行检查",
+        description="数据仓库旁只增不改的审计日志中最新的记录。",
     )
-    audit.add_argument("--limit", type=int, default=100, help="the last N entries")
-    audit.add_argument("--event", help="only this event (e.g. signin_failed, download)")
+    audit.add_argument(
+        "--limit", metavar="条数", type=int, default=100, help="最近多少条（默认 100）"
+    )
+    audit.add_argument(
+        "--event", metavar="事件", help="只看此类事件（如 signin_failed 登录失败、download 下载）"
+    )
     add_location_options(audit)
     audit.set_defaults(handler=show_audit)
 
@@ -80,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"没有此用户 (no such user): {args.id}")
         save_users(path, users, units)
         ended = Sessions(args.layout.sessions, args.layout.session_key).end_user(ident)
-        print(f"removed {ident}" + (f"（已结束其 {ended} 个登录会话）" if ended else ""))
+        print(f"已删除 {ident}" + (f"（已结束其 {ended} 个登录会话）" if ended else ""))
         return 0
     if not args.role:
         raise CommandError("users add 需要 --role")
@@ -105,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         save_users(path, users, units)
     except UsersFileError as error:
         raise CommandError(str(error)) from None
-    print(f"saved {ident}: {args.role}{' ' + unit if unit else ''} ({path})")
+    where = f"（{unit}）" if unit else ""
+    print(f"已保存 {ident}：{ROLE_LABELS[args.role]}{where}（{path}）")
     return 0
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from lingpao.dashboard import data
 from lingpao.dashboard.show import number
+from lingpao.labels import STEPS
 from lingpao.queries import Filters
 from lingpao.warehouse.runqueue import RunQueue
 
@@ -230,29 +231,17 @@ STATES = {
     "done": "检查完成",
     "failed": "检查未完成",
 }
-STEP_LABELS = {
-    "inbox": "读取收件箱文件",
-    "platform_rows": "整理平台导出",
-    "applications": "整理申报并应用更正",
-    "city_submissions": "整理市级汇总表并应用更正",
-    "stage_history": "整理环节记录",
-    "correction_outcomes": "核对更正",
-    "registry": "读取培育库和集群名单",
-    "dq_issues": "逐条检查规则",
-    "shortlist": "生成专家评审名单",
-    "shortlist_exclusions": "整理未列入名单的原因",
-    "serving_warehouse": "发布结果",
-}
 
 
 def run_status_text(status: dict, state: str) -> str:
     """One line on the run queue for a person: what it is doing, since when, or how it ended."""
     label = STATES.get(state, "")
     if state == "running":
-        step = STEP_LABELS.get(status.get("step") or "", "")
+        step = STEPS.get(status.get("step") or "", "")
+        detail = f"（{status['detail']}）" if status.get("detail") else ""
         since = status.get("started_at")
         seconds = int(time.time() - since) if since else 0
-        return f"{label}：{step or '准备中'}（已用 {seconds} 秒）"
+        return f"{label}：{step or '准备中'}{detail}，已用 {seconds} 秒"
     if state in ("done", "failed") and status.get("finished_at"):
         finished = pd.Timestamp(status["finished_at"], unit="s", tz="UTC")
         moment = finished.tz_convert(data.programme().timezone)

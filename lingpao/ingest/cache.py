@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -137,18 +138,23 @@ def parse_file(
     return {"rows": 0, **fields}
 
 
+FileProgress = Callable[[str, int, int], None]  # (file name, its number, how many entries)
+
+
 def scan_inbox(
     conn: duckdb.DuckDBPyConnection,
     inbox: Path,
     programme: Programme,
     limits: Limits | None = None,
     full: bool = False,
+    on_file: FileProgress | None = None,
 ) -> ScanReport:
-    """List and hash the inbox, read files not cached yet, drop the rest, write `inbox_files`."""
+    """List and hash the inbox, read files not cached yet, drop the rest, write `inbox_files`;
+    `on_file` hears of each file about to be read (a terminal or a page shows where a long scan is)."""
     install(conn, programme)
     conn.execute("BEGIN TRANSACTION")  # one commit for the small files, one after each large file
     try:
-        report = _scan(conn, inbox, programme, limits, full)
+        report = _scan(conn, inbox, programme, limits, full, on_file)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -156,7 +162,14 @@ def scan_inbox(
     return report
 
 
-def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: bool) -> ScanReport:
+def _scan(
+    conn,
+    inbox: Path,
+    programme: Programme,
+    limits: Limits | None,
+    full: bool,
+    on_file: FileProgress | None = None,
+) -> ScanReport:
     stamp = parser_stamp(programme)
     report = ScanReport(rebuilt=prepare_cache(conn, programme, stamp, full))
     cached = {r[0] for r in conn.execute("SELECT file_hash FROM file_cache").fetchall()}
@@ -169,7 +182,7 @@ def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: 
     ]
     shipped = InboxFile(path=DEFAULT_CLUSTERS, folder="reference", name=SHIPPED_NAME)
     listing, current = earlier_versions(submitted, active) + log_problems(submitted), set()
-    for entry in [*entries, shipped]:
+    for number, entry in enumerate([*entries, shipped], start=1):
         folder = entry.folder
         kind = KIND.get(folder) or registry_kind(entry.path) or "registry"
         if folder == "reference":
@@ -203,6 +216,8 @@ def _scan(conn, inbox: Path, programme: Programme, limits: Limits | None, full: 
             if file_hash in cached:
                 report.reused += 1
             else:
+                if on_file is not None:
+                    on_file(Path(entry.name).name, number, len(entries) + 1)
                 fields = parse_file(conn, entry, kind, file_hash, programme, limits)
                 row = {
                     "file_hash": file_hash,

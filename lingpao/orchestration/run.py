@@ -13,6 +13,7 @@ import dagster as dg
 
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import PROJECT_ROOT
+from lingpao.orchestration.assets.ingest import FILE_READ
 from lingpao.orchestration.definitions import ALL_ASSETS
 from lingpao.orchestration.resources import make_resources
 from lingpao.pipeline import RunSummary, summarise
@@ -22,7 +23,7 @@ from lingpao.warehouse.runqueue import RunQueue
 
 REPORT = "data_docs"  # built after the run, in its own process (`start_report`)
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-Progress = Callable[[str], None]  # told the key of each step as it starts
+Progress = Callable[..., None]  # told each step as it starts (its key), and what it is reading
 
 
 def failure_text(result) -> str:
@@ -75,6 +76,8 @@ def _materialize(
             event = entry.dagster_event
             if event is not None and event.event_type_value == "STEP_START" and event.step_key:
                 progress(event.step_key)
+            elif event is None and (entry.user_message or "").startswith(FILE_READ):
+                progress(entry.step_key or "inbox", entry.user_message[len(FILE_READ) :])
 
         instance.event_log_storage.watch(run_id, None, heard)
     return job.execute_in_process(

@@ -149,9 +149,9 @@ class RunQueue:
             runs=int(self.status().get("runs") or 0) + 1,
         )
 
-    def step(self, name: str) -> None:
-        """The step the running run is at (for a page watching it)."""
-        self._update(step=name)
+    def step(self, name: str, detail: str = "") -> None:
+        """The step the running run is at, and what it is reading (for a page watching it)."""
+        self._update(step=name, detail=detail)
 
     def finished(
         self, taken: list[Request], success: bool, failure: str | None, lines: list[str]

@@ -14,6 +14,7 @@ from lingpao.orchestration.resources import (
 )
 
 DUCKDB = {"duckdb"}
+FILE_READ = "读取文件 "  # the start of the log line of each file read (`lingpao.orchestration.run`)
 
 
 class ScanConfig(dg.Config):
@@ -41,9 +42,19 @@ class ScanConfig(dg.Config):
         ],
     ],
 )
-def inbox(config: ScanConfig, inbox: InboxResource, warehouse: WarehouseResource):
-    """List and hash the inbox; read only files whose content is not cached yet."""
-    with building(inbox, warehouse, full=config.full) as b:
+def inbox(
+    context: dg.AssetExecutionContext,
+    config: ScanConfig,
+    inbox: InboxResource,
+    warehouse: WarehouseResource,
+):
+    """List and hash the inbox; read only files whose content is not cached yet (each file read
+    is logged, so a terminal or a page watching the run can say which)."""
+
+    def reading(name: str, number: int, total: int) -> None:
+        context.log.info(f"{FILE_READ}{number}/{total} {name}")
+
+    with building(inbox, warehouse, full=config.full, on_file=reading) as b:
         report = pipeline.scan(b)
         yield table_result(
             b.conn,
