@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import pandas as pd
@@ -57,6 +57,11 @@ CELL_OF = {
 TODO = "需更正事项"
 
 
+def own_name(path: object) -> object:
+    """A file by its own name, without the inbox's folders."""
+    return PurePosixPath(path).name if isinstance(path, str) and path else path
+
+
 def uploaded(value: object) -> bool:
     """An evidence flag read back from the warehouse (True, numpy True, False, None or NA) as a bool."""
     return value is not None and not pd.isna(value) and bool(value)
@@ -78,7 +83,10 @@ def _records_sheet(
             f"{i}. {what_to_correct(issue)}"
             for i, (_, issue) in enumerate(mine.iterrows(), start=1)
         ]
-        row = sheet.row([record.get(c) for _, c in columns] + ["\n".join(lines)])
+        row = sheet.row(
+            [own_name(record.get(c)) if c == "source_file" else record.get(c) for _, c in columns]
+            + ["\n".join(lines)]
+        )
         names = [c for _, c in columns]
         for fields in mine["field"].dropna():
             for field in str(fields).split(","):
@@ -89,9 +97,6 @@ def _records_sheet(
             wrap_text=True, vertical="top"
         )
     sheet.finish()
-    sheet.sheet.column_dimensions[
-        sheet.sheet.cell(sheet.header_row, len(columns) + 1).column_letter
-    ].width = 60
     return len(records)
 
 
@@ -174,6 +179,6 @@ def write_feedback(
     if len(file_issues):
         sheet = Sheet(workbook.create_sheet("文件问题"), "无法读取的文件", ["文件", TODO])
         for _, issue in file_issues.iterrows():
-            sheet.row([issue["record_key"], what_to_correct(issue)])
+            sheet.row([own_name(issue["record_key"]), what_to_correct(issue)])
         sheet.finish()
     return save(workbook, out)

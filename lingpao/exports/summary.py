@@ -68,12 +68,35 @@ def write_summary(
             f"{programme.year}年度，共{len(frame)}项（入库培育、信息更新为市级已确认入库及以后，认定为市级已推荐及以后）"
         ],
     )
-    for city, rows in frame.groupby("city", sort=False, dropna=False):
-        name = city if isinstance(city, str) else "(所属市不明)"
-        sheet.section(
-            f"{name}{'' if name in ('雄安新区', '(所属市不明)') else '市'}（{len(rows)}项）"
-        )
+    sent = tables_sent(conn)
+    groups = {
+        (city if isinstance(city, str) else None): rows
+        for city, rows in frame.groupby("city", sort=False, dropna=False)
+    }
+    units = [unit] if unit else [*programme.units, *[c for c in groups if c not in programme.units]]
+    for name in units:
+        rows = groups.get(name, frame.iloc[0:0])
+        shown = name or "所属市不明"
+        suffix = "" if name in (None, "雄安新区") or name not in programme.units else "市"
+        table = "" if name is None else ("，汇总表已报送" if name in sent else "，汇总表未报送")
+        sheet.section(f"{shown}{suffix}（{len(rows)}项{table}）")
+        if rows.empty:
+            sheet.row(["", "（无已确认或推荐的申报）", *[""] * (len(headers) - 2)])
         for seq, row in enumerate(rows.itertuples(), start=1):
             sheet.row(city_table_cells(seq, row, programme))
     sheet.finish()
     return save(workbook, out)
+
+
+def tables_sent(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The units whose city table was read (a submitted version or an inbox file)."""
+    present = {
+        r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    if "inbox_files" not in present:
+        return set()
+    rows = conn.execute(
+        "SELECT DISTINCT unnest(string_split(coalesce(city, ''), '、')) FROM inbox_files "
+        "WHERE folder = 'cities' AND status = 'read'"
+    ).fetchall()
+    return {r[0] for r in rows if r[0]}

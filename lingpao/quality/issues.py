@@ -7,7 +7,7 @@ rules. Each failure is then described by its rule (suite rules in Python, others
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import pandas as pd
@@ -30,7 +30,7 @@ def issue_id(rule: str, source: str, record_key: str) -> str:
 
 def location(file: str | None, sheet: str | None, row: int | None) -> str:
     """`文件 X 工作表“S”第 N 行`, leaving out what is unknown (a CSV has no sheet)."""
-    parts = [f"文件“{file}”" if file else ""]
+    parts = [f"文件“{PurePosixPath(file).name}”" if file else ""]
     if isinstance(sheet, str) and sheet:
         parts.append(f"工作表“{sheet}”")
     if row is not None and not pd.isna(row):
