@@ -40,6 +40,7 @@ class Desk:
         self.audit = AuditLog(layout.audit)
         self.versions = TableVersions(layout.inbox, programme)
         self._start_run = start_run
+        self.ticket: object = None  # the last run asked for, as the entry point tracks it
 
     def _guarded(self, event: str, detail: str, action) -> str | None:
         """Run an action; a refusal or a bad value becomes the message shown, and is audited."""
@@ -151,5 +152,6 @@ class Desk:
         return None
 
     def _launch_run(self, why: str) -> None:
+        """Ask for a run by the entry point's means; its ticket (to watch it through) is kept."""
         if self._start_run is not None:
-            self._start_run(self.actor.label, why)
+            self.ticket = self._start_run(self.actor.label, why)

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lingpao.dashboard.show import fresh
+from lingpao.dashboard.show import fresh, selection
 
 KEPT = 256
 
@@ -73,11 +73,5 @@ def chart(
 def chosen_points(event: object, key: str) -> list[dict]:
     """The points a click on the selectable chart `key` newly chose (each with its `customdata`),
     or none (a choice the chart keeps is acted on once)."""
-    selection = getattr(event, "selection", None)
-    points = (
-        selection.get("points")
-        if isinstance(selection, dict)
-        else getattr(selection, "points", None)
-    ) or []
-    points = [p for p in points if p.get("customdata") is not None]
+    points = [p for p in selection(event).get("points") or [] if p.get("customdata") is not None]
     return points if fresh(key, [p.get("customdata") for p in points]) else []

@@ -253,24 +253,36 @@ def run_status_text(status: dict, state: str) -> str:
 
 @st.fragment(run_every=2)
 def _watch() -> None:
-    """While a run is queued or going: its state and step, every two seconds; when it ends, the
-    whole page again with its outcome, and whenever a new result is published, the page with it."""
+    """While a run is queued or going: its state and step, every two seconds; when the run this
+    session asked for is over, the whole page again with its outcome; whenever a new result is
+    published, the page with it."""
     queue = RunQueue(data.layout())
     state = queue.state()
     current = data.version()
     if st.session_state.setdefault("_published", current) != current:
         st.session_state["_published"] = current
         st.rerun()  # a new result: every figure of the page again
-    if state in ("queued", "running"):
-        st.session_state["_watching"] = True
-        st.info(run_status_text(queue.status(), state), icon="⏳")
-    elif st.session_state.get("_watching") and state in ("done", "failed"):
-        st.session_state["_watching"] = False
-        text = run_status_text(queue.status(), state)
+    ticket = st.session_state.get("_watch_ticket")
+    if ticket is not None and queue.covered(ticket):
+        del st.session_state["_watch_ticket"]
+        status = queue.status()
+        state = "done" if status.get("success") else "failed"
+        text = run_status_text(status, state)
         if state == "failed" and not data.queries().viewer.may("run"):
             text = "检查未完成，省工信厅将处理；您的上报和建议已保存。"
         st.session_state["_run_outcome"] = (state == "done", text)
         st.rerun()
+    if state in ("queued", "running") or ticket is not None:
+        shown = state if state in ("queued", "running") else "queued"
+        st.info(run_status_text(queue.status(), shown), icon="⏳")
+
+
+def watch_run(problem: str | None, ticket: object) -> None:
+    """This session asked for a run (unless `problem` refused it; `ticket` names the request):
+    watch it to its end and say how it ended, even when it ends before the page sees it going."""
+    if problem is None and isinstance(ticket, int):
+        st.session_state["_watch_ticket"] = ticket
+        st.session_state.pop("_run_outcome", None)
 
 
 def watch_published() -> None:

@@ -137,15 +137,24 @@ def fresh(key: str, chosen: object) -> bool:
     return True
 
 
+def selection(event: object) -> dict:
+    """The selection of a table's or chart's event, as a mapping (the event is a dict-like state,
+    or a plain dict when a test sets it)."""
+    chosen = (
+        event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    )
+    return chosen if isinstance(chosen, dict) else {}
+
+
 def chosen_row(event: object, key: str) -> int | None:
     """The row a single-row table's event newly chose, or None."""
-    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    rows = selection(event).get("rows") or []
     return int(rows[0]) if rows and fresh(key, rows) else None
 
 
 def chosen_cell(event: object, key: str) -> tuple[int, str] | None:
     """(row, column) a single-cell table's event newly chose, or None."""
-    cells = getattr(getattr(event, "selection", None), "cells", None) or []
+    cells = selection(event).get("cells") or []
     if not cells or not fresh(key, cells):
         return None
     row, column = cells[0]

@@ -12,7 +12,7 @@ from lingpao.citydesk.versions import MAX_BYTES, SUFFIXES
 from lingpao.dashboard import actions, data
 from lingpao.dashboard.access import viewer
 from lingpao.dashboard.actions import download
-from lingpao.dashboard.common import page
+from lingpao.dashboard.common import page, watch_run
 from lingpao.dashboard.show import person, table, when
 from lingpao.queries import CityDesk
 
@@ -127,6 +127,7 @@ if upload is not None:
                             f"已上报第{version.version}版{late}，正在重新检查；完成后本页自动更新。"
                         )
                         st.session_state.pop("d_checked_key", None)
+                        watch_run(None, desk.ticket)
                         st.rerun()
 
 st.subheader("③ 已上报的版本")
@@ -168,4 +169,5 @@ else:
                     st.text(problem)
                 else:
                     st.session_state["d_done"] = f"{unit}现使用第{target}版，正在重新检查。"
+                    watch_run(None, desk.ticket)
                     st.rerun()

@@ -12,7 +12,7 @@ from lingpao.corrections.records import correctable_field
 from lingpao.corrections.store import StoreDamaged
 from lingpao.dashboard import actions, data
 from lingpao.dashboard.access import viewer
-from lingpao.dashboard.common import page, searched
+from lingpao.dashboard.common import page, searched, watch_run
 from lingpao.dashboard.show import (
     chosen_row,
     file_name,
@@ -345,7 +345,9 @@ st.subheader("重新检查")
 if me.may("run"):
     st.caption("更正和处理在下一次检查后生效；检查进度显示在页面顶部，完成后本页自动显示新结果。")
     if st.button("立即重新检查", key="recheck"):
-        done(desk.start_run(), "已加入检查队列，与其他待检查的变更一并运行。")
+        problem = desk.start_run()
+        watch_run(problem, desk.ticket)
+        done(problem, "已加入检查队列，与其他待检查的变更一并运行。")
 else:
     st.caption("您提出的建议被采纳后，省工信厅的下一次检查会将其计入。")
 
