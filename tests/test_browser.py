@@ -33,23 +33,6 @@ PAGES = {
 pytestmark = needs_chromium()
 
 
-def test_every_page_in_a_real_browser(sample_run, chromium):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with serve(sample_run["warehouse"]) as base:
-        for name, path in PAGES.items():
-            page = open_page(
-                chromium.new_context(viewport={"width": 1500, "height": 3000}), f"{base}/{path}"
-            )
-            page.screenshot(path=str(SHOTS / f"{name}.png"))
-            text = page.inner_text("body")
-            assert page.locator('[data-testid="stException"]').count() == 0, name
-            assert "Traceback" not in text and "Page not found" not in text, name
-            assert "数据截至" in text and "本机模式" in text, name
-            assert page.hosts <= LOCAL, f"{name} fetched from {page.hosts - LOCAL}"
-            page.close()
-    assert {p.stem for p in SHOTS.glob("*.png")} >= set(PAGES)
-
-
 def cells(path: Path) -> dict[str, list[list]]:
     """A workbook as its sheets' cell values, row by row."""
     import openpyxl

@@ -74,7 +74,7 @@ def record_name(record_key: object, source_file: object = None, row: object = No
     if ":" in key:
         file, _, line = key.rpartition(":")
         return f"{file_name(file)} 第{line}行" if line.isdigit() else file_name(key)
-    return key
+    return file_name(key) if "/" in key else key  # a file's own issue: the file
 
 
 def person(who: object) -> str:
