@@ -55,7 +55,8 @@ def test_the_permission_table():
     assert not PERMISSIONS["city"] & {"correct", "waive", "reopen", "run", "read_all_units"}
     assert not PERMISSIONS["leadership"] & {"read_contacts", "read_records", "correct", "run"}
     assert PERMISSIONS["steward"] >= PERMISSIONS["province"] | {"correct", "waive", "reopen"}
-    assert set(PAGES["leadership"]) == {"progress", "shortlist", "clusters"}
+    assert set(PAGES["leadership"]) == {"progress", "applications", "shortlist", "clusters"}
+    assert "record" not in PAGES["leadership"]  # the list without contacts, no record's details
     assert city("保定").scope.unit == "保定" and LEADER.scope.contacts is False
     assert city("保定").may("propose", "保定") and not city("保定").may("propose", "唐山")
     assert not city("保定").may("propose")  # a unit-bound action needs the unit named

@@ -58,6 +58,18 @@ def test_filtering_the_queue(warehouse, monkeypatch):
     assert metric(at, "当前列表") == 0 and not at.exception
 
 
+def pick(at: AppTest, issue_id: str) -> AppTest:
+    """Choose an issue by clicking its row in the queue's table (all statuses listed)."""
+    at.selectbox(key="g_status").set_value("all").run()
+    table = next(d for d in at.dataframe if d.key == "queue_table")
+    ids = list(at.session_state["_queue_ids"])
+    at.session_state["queue_table"] = {
+        "selection": {"rows": [ids.index(issue_id)], "columns": [], "cells": []}
+    }
+    assert table is not None
+    return at.run()
+
+
 def test_apply_a_suggested_fix_then_the_run_marks_it_fixed(sample_run, warehouse, monkeypatch):
     issue_id, record_key, fix = query(
         warehouse,
@@ -65,7 +77,7 @@ def test_apply_a_suggested_fix_then_the_run_marks_it_fixed(sample_run, warehouse
         "WHERE rule = 'credit_code_format' AND suggested_fix IS NOT NULL",
     )[0]
     at = queue_page(warehouse, monkeypatch)
-    at.selectbox(key="g_issue").set_value(issue_id).run()
+    pick(at, issue_id)
     at.button(key="apply_fix").click().run()
     assert not at.exception and any("已记录更正" in s.value for s in at.success)
     store = CorrectionStore(Layout.resolve(warehouse=warehouse).corrections)
@@ -95,7 +107,7 @@ def test_waiving_needs_a_reason(warehouse, monkeypatch):
         "SELECT issue_id FROM dq_issues WHERE rule = 'cluster_unknown' ORDER BY 1 LIMIT 1",
     )[0][0]
     at = queue_page(warehouse, monkeypatch)
-    at.selectbox(key="g_issue").set_value(issue_id).run()
+    pick(at, issue_id)
     at.button[[b.label for b in at.button].index("忽略")].click().run()
     assert any("原因" in e.value for e in at.error)
     store = CorrectionStore(Layout.resolve(warehouse=warehouse).corrections)
@@ -127,7 +139,7 @@ def test_a_city_proposes_on_the_page_and_a_steward_accepts_it(warehouse, monkeyp
     at.switch_page("views/queue.py").run()
     assert not [b for b in at.button if b.label in ("忽略", "重新打开")]  # a city never waives
     assert not [b for b in at.button if b.key == "recheck"]
-    at.selectbox(key="g_issue").set_value(issue_id).run()
+    pick(at, issue_id)
     at.selectbox(key="c_field").set_value("direction")
     at.text_input(key="c_value").input("科技创新发展")
     at.text_input(key="c_reason").input("企业来函确认")
@@ -138,7 +150,9 @@ def test_a_city_proposes_on_the_page_and_a_steward_accepts_it(warehouse, monkeyp
 
     at = queue_page(warehouse, monkeypatch)
     table = next(df.value for df in at.dataframe if "建议值" in df.value.columns)
-    assert list(table["状态"]) == ["待审核"] and list(table["建议人"]) == [bureau.id]
+    assert list(table["状态"]) == ["待审核"] and list(table["建议人"]) == [bureau.name]
+    at.session_state["proposals_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()  # the steward clicks the proposal's row: its form opens
     at.button[[b.label for b in at.button].index("提交审核")].click().run()
     assert any("已采纳" in s.value for s in at.success)
     correction = store.corrections().iloc[0]

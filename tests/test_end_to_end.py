@@ -126,8 +126,8 @@ def test_cli_run_prints_summary_and_exits_zero(sample_run, tmp_path):
     )
     done = lingpao_cli("run", env=env)
     assert done.returncode == 0, done.stderr
-    assert "applications" in done.stdout and "file_unreadable" in done.stdout
-    assert "最慢的步骤 slowest steps: " in done.stdout
+    assert "申报" in done.stdout and "文件无法读取" in done.stdout  # names, not ids
+    assert "最慢的步骤：" in done.stdout and "读取 " in done.stdout  # steps and files, as it went
     assert (tmp_path / "cli.duckdb").exists()
     assert "正在后台生成" in done.stdout  # the command ended when the result was published ...
     deadline = time.monotonic() + 180

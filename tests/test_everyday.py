@@ -94,9 +94,19 @@ def test_a_kpi_a_heat_map_cell_and_a_table_count_lead_to_exactly_what_they_count
 
     # a heat-map cell: 保定 × 科技创新发展 on 集群
     at = app("clusters")
-    at.session_state["city_direction"] = {
+    units = [
+        u
+        for u in PROGRAMME.units
+        if u in {r[0] for r in query(served, "SELECT city FROM applications")}
+    ]
+    directions = [
+        d
+        for d in PROGRAMME.directions
+        if d in {r[0] for r in query(served, "SELECT direction FROM applications")}
+    ]
+    at.session_state["city_direction"] = {  # a click on the cell of 保定 and 科技创新发展
         "selection": {
-            "points": [{"customdata": ["保定", "innovation"]}],
+            "points": [{"customdata": [units.index("保定"), directions.index("innovation")]}],
             "point_indices": [0],
             "box": [],
             "lasso": [],

@@ -45,9 +45,13 @@ def test_summary_in_the_fujian2_layout(sample_run, tmp_path, programme):
     assert sheet.freeze_panes == f"A{header_row + 1}"
     assert all(sheet.column_dimensions[c].width > 8 for c in "BC")
     got, unit, seq = [], None, 0
+    sections = []
     for row in sheet.iter_rows(min_row=header_row + 1, values_only=True):
-        if row[0] and isinstance(row[0], str) and "项）" in row[0]:
+        if row[0] and isinstance(row[0], str) and "项，汇总表" in row[0]:
             unit, seq = row[0].split("（")[0].removesuffix("市"), 0
+            sections.append(unit)
+            continue
+        if row[1] == "（无已确认或推荐的申报）":
             continue
         seq += 1
         assert row[0] == seq  # 序号 restarts in each unit
@@ -73,6 +77,7 @@ def test_summary_in_the_fujian2_layout(sample_run, tmp_path, programme):
                 )
             )
     assert sorted(got, key=str) == sorted(expected, key=str)
+    assert sections == programme.units  # every unit, in the programme's order, sent or not
     units = [u for u, *_ in got]
     assert units == sorted(units, key=programme.units.index)  # grouped, in the notice's order
 
@@ -132,7 +137,7 @@ def test_export_for_one_city_and_bad_arguments(sample_run, tmp_path):
     sections = [
         r[0]
         for r in openpyxl.load_workbook(out)["汇总表"].iter_rows(values_only=True)
-        if isinstance(r[0], str) and "项）" in r[0]
+        if isinstance(r[0], str) and "项，汇总表" in r[0]
     ]
     assert len(sections) == 1 and sections[0].startswith("保定市")
     bad = export("summary", sample_run["warehouse"], tmp_path / "x.xlsx", "--city", "北京")

@@ -144,7 +144,7 @@ def test_a_resent_table_counts_once(inbox, tmp_path):
         "cities/保定市汇总表.xlsx": "superseded",
         "cities/保定市汇总表（更正）.xlsx": "read",
     }
-    line = next(line for line in summary.lines() if "保定市汇总表.xlsx:" in line)
+    line = next(line for line in summary.lines() if "保定市汇总表.xlsx：" in line)
     assert "保定市汇总表（更正）.xlsx" in line and "已被取代" in line
     assert not query(warehouse, "SELECT * FROM dq_issues WHERE rule = 'field_mismatch'")
 

@@ -5,6 +5,7 @@ import re
 import dagster as dg
 
 from lingpao.foundation.layout import Layout
+from lingpao.labels import SEVERITY
 from lingpao.orchestration.definitions import ALL_ASSETS
 from lingpao.orchestration.resources import make_resources
 from lingpao.quality.rules import RULES
@@ -118,5 +119,6 @@ def test_run_summary_lists_issues_per_rule_and_severity(sample_run):
     )
     assert sorted(summary.issues) == sorted(expected)
     text = "\n".join(summary.lines())
-    for rule, severity, count in expected:
-        assert re.search(rf"{rule}\s+{severity}\s+{count}\b", text)
+    for rule, severity, count in expected:  # by their Chinese names, never their ids
+        assert re.search(rf"{RULES[rule].name}\s+{SEVERITY[severity]}\s+{count}\b", text)
+        assert rule not in text

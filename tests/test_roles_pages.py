@@ -27,21 +27,27 @@ USERS = {
     "leadership": User(id="boss@example.com", role="leadership", name="领导"),
     "city": User(id="baoding@example.com", role="city", unit=UNIT, name="保定局"),
 }
-DOWNLOADS = {  # page -> download keys, per role
+DOWNLOADS = {  # page -> download keys, per role (the permission table's, nothing more)
     "province": {
-        "quality": {"download_docs"},
+        "progress": {"download_summary"},
+        "quality": {"download_docs", "q_download_feedback", "q_download_feedback_all"},
         "queue": {"download_feedback"},
         "shortlist": {"download_shortlist"},
         "citydesk": {"download_template"},
     },
     "steward": {
-        "quality": {"download_docs"},
-        "queue": {"download_feedback"},
+        "progress": {"download_summary"},
+        "quality": {"download_docs", "q_download_feedback", "q_download_feedback_all"},
+        "queue": {"download_feedback", "download_corrections_template"},
         "shortlist": {"download_shortlist"},
         "citydesk": {"download_template"},
     },
     "leadership": {"shortlist": {"download_shortlist"}},
-    "city": {"queue": {"download_feedback"}, "citydesk": {"download_template"}},
+    "city": {
+        "quality": {"q_download_feedback"},
+        "queue": {"download_feedback"},
+        "citydesk": {"download_template"},
+    },
 }
 
 

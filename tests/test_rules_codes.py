@@ -68,7 +68,7 @@ def test_code_rules_flag_exactly_the_bad_codes(inbox, tmp_path):
     assert (
         "校验位" in detail[0]
         and WRONG_CHECK in detail[0]
-        and "platform/export_20230801.csv" in detail[0]
+        and "文件“export_20230801.csv”" in detail[0]  # the file by its own name
     )
     assert detail[1:] == ("error", "platform", WRONG_CHECK, "石家庄")
 

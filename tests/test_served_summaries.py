@@ -33,7 +33,8 @@ def test_pool_companies_per_cluster_match_a_distinct_count(served):
     fast = q[Clusters].cluster_summary(Filters()).set_index("cluster")["pool_members"]
     direct = dict(
         conn.execute(
-            "SELECT coalesce(cluster, '(空或无效)'), count(DISTINCT credit_code) FILTER "
+            "SELECT CASE WHEN cluster IN (SELECT cluster FROM clusters) THEN cluster "
+            "ELSE '不在集群名单中' END, count(DISTINCT credit_code) FILTER "
             "(WHERE credit_code IN (SELECT credit_code FROM pool_members)) FROM applications "
             "WHERE stage IS DISTINCT FROM 'draft' GROUP BY 1"
         ).fetchall()

@@ -66,7 +66,7 @@ def test_sigterm_stops_the_dashboard_and_the_run_it_started(sample_run, tmp_path
     dashboard = start_dashboard(warehouse, port, **env)
     wait_healthy(base, dashboard, 120)
     page = open_page(chromium.new_context(), f"{base}/queue")
-    page.get_by_role("button", name="立即重新检查（运行 lingpao run）").click()
+    page.get_by_role("button", name="立即重新检查").click()
     runner = None
     for _ in range(200):  # the page asked for a run: the dashboard started a runner
         runner = [p for p in processes_with(str(warehouse)) if "--queued" in p[1]]

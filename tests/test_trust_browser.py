@@ -98,10 +98,10 @@ def test_a_city_bureaus_browser_receives_nothing_of_another_unit(warehouse, chro
         page.get_by_role("link", name="上报汇总表").click()
         settle(page)
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
-        page.get_by_text("读取为：保定").first.wait_for(timeout=90_000)
+        page.get_by_text(f"写明是{OTHER}的").first.wait_for(timeout=90_000)  # refused, first
         settle(page)
         sent = b"".join(page.frames_received)
-    assert "改过名字的企业".encode() in sent, "the frames of the check were captured"
+    assert "不能作为保定的汇总表".encode() in sent, "the frames of the check were captured"
     leaked_ids = [i for i in ids if i.encode() in sent]
     leaked_names = [n for n in names if n.encode() in sent]
     assert not leaked_ids and not leaked_names, (leaked_ids[:3], leaked_names[:3])

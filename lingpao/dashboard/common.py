@@ -36,7 +36,10 @@ STYLE = """
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
 [data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
 [data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 0.9rem; }
-[data-testid="stMainMenu"], [data-testid="stAppDeployButton"] { display: none !important; }
+[data-testid="stMainMenu"], [data-testid="stAppDeployButton"], [data-testid="stSkipToContent"] {
+  display: none !important; }
+[data-testid="stStatusWidget"] > * { display: none !important; }
+[data-testid="stStatusWidget"]::after { content: "正在加载…"; font-size: 0.85rem; color: #555; }
 @media print {
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stToolbar"], [data-testid="stDecoration"], .stButton, .stDownloadButton,

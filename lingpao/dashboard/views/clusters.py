@@ -187,7 +187,7 @@ def stacked_by_cluster(column: str, legend: str, height: int, key: str) -> None:
                 y=rows["applications"].fillna(0),
                 name=name,
                 marker_color=hues[name],
-                customdata=[[c, value] for c in totals.index],
+                customdata=[[i, order.index(value)] for i in range(len(totals))],
             )
         figure.update_layout(
             barmode="stack",
@@ -200,8 +200,8 @@ def stacked_by_cluster(column: str, legend: str, height: int, key: str) -> None:
         return figure
 
     for point in chosen_points(chart(key, counts, stacked, legend, height, select=True), key):
-        cluster, value = point["customdata"]
-        go_to_list(filters, cluster=[cluster], **{column: [value]})
+        position, value = point["customdata"]
+        go_to_list(filters, cluster=[totals.index[int(position)]], **{column: [order[int(value)]]})
 
 
 st.subheader("各集群申报方向")
@@ -228,7 +228,7 @@ else:
                 zmin=0,  # from zero: a small count never looks like none
                 text=frame.values,
                 texttemplate="%{text}",
-                customdata=[[[u, d] for d in frame.columns] for u in frame.index],
+                customdata=[[[i, j] for j in range(frame.shape[1])] for i in range(frame.shape[0])],
                 hovertemplate="%{y} · %{x}：%{z} 项<extra></extra>",
                 colorbar={"title": {"text": "申报数"}},
             )
@@ -245,8 +245,8 @@ else:
     for point in chosen_points(
         chart("city_direction", grid, heat_map, select=True), "city_direction"
     ):
-        unit, direction = point["customdata"]
-        go_to_list(filters, city=[unit], direction=[direction])
+        row, column = point["customdata"]
+        go_to_list(filters, city=[grid.index[int(row)]], direction=[grid.columns[int(column)]])
 
 st.subheader("各集群申报类型")
 stacked_by_cluster("application_type", "申报类型", 400, "cluster_type")

@@ -109,7 +109,7 @@ with right:
                     y=rows["applications"],
                     name=type_label[type_id],
                     marker_color=hues[type_label[type_id]],
-                    customdata=[[type_id, str(d)] for d in rows["day"]],
+                    customdata=[int(i) for i in rows.index],  # the row of `daily`
                 )
             for type_id in programme.types:
                 if "window" not in programme.types[type_id]:
@@ -145,8 +145,12 @@ with right:
         for point in chosen_points(
             chart("daily", daily, daily_chart, programme.year, select=True), "daily"
         ):
-            type_id, on = point["customdata"]
-            go_to_list(filters, application_type=[type_id], day=dt.date.fromisoformat(on[:10]))
+            chosen = daily.loc[int(point["customdata"])]
+            go_to_list(
+                filters,
+                application_type=[chosen["application_type"]],
+                day=pd.Timestamp(chosen["day"]).date(),
+            )
         windows = "；".join(
             f"{spec['label']} {day(programme.window(t)[0])}至{day(programme.window(t)[1])}"
             for t, spec in programme.types.items()
@@ -351,3 +355,4 @@ with st.expander("按市、集群、方向的申报数", expanded=False):
             f"chart_{dimension}",
         ):
             go_to_list(filters, **{dimension: [ids[int(point["customdata"])]]})
+        table(shown, f"table_{dimension}")

@@ -73,7 +73,7 @@ else:
                 zmin=0,  # the scale starts at zero: a small count never looks like none
                 text=frame.values,
                 texttemplate="%{text}",
-                customdata=[[[r, c] for c in frame.columns] for r in frame.index],
+                customdata=[[[i, j] for j in range(frame.shape[1])] for i in range(frame.shape[0])],
                 hovertemplate="%{y} · %{x}：%{z} 项<extra></extra>",
                 colorbar={"title": {"text": "问题数"}},
             )
@@ -88,9 +88,9 @@ else:
 
     clicked = chart("issue_matrix", chart_safe(matrix), issue_map, select=True)
     for point in chosen_points(clicked, "issue_matrix"):
-        rule_name, unit = point["customdata"]
-        st.session_state["q_rule"] = rule_of.get(rule_name, "all")
-        st.session_state["q_city"] = unit
+        row, column = point["customdata"]
+        st.session_state["q_rule"] = rule_of.get(matrix.index[int(row)], "all")
+        st.session_state["q_city"] = matrix.columns[int(column)]
 
     st.subheader("问题记录")
     left, right = st.columns(2)

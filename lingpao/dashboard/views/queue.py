@@ -152,6 +152,7 @@ listing = pd.DataFrame(
         "问题说明": queue["detail"],
     }
 )
+st.session_state["_queue_ids"] = list(queue["issue_id"])  # the rows in order, as listed
 st.caption("点选一行处理这条问题。")
 picked = chosen_row(
     table(listing, "queue_table", pinned=("记录",), select="single-row"), "queue_table"
