@@ -20,7 +20,13 @@ import re
 import sys
 from pathlib import Path
 
-OVERLAYS = {"130682": "定州", "130181": "辛集", "130638": "雄安新区", "130629": "雄安新区", "130632": "雄安新区"}
+OVERLAYS = {
+    "130682": "定州",
+    "130181": "辛集",
+    "130638": "雄安新区",
+    "130629": "雄安新区",
+    "130632": "雄安新区",
+}
 CITIES = {
     "130100": "石家庄", "130200": "唐山", "130300": "秦皇岛", "130400": "邯郸", "130500": "邢台",
     "130600": "保定", "130700": "张家口", "130800": "承德", "130900": "沧州", "131000": "廊坊",
@@ -52,8 +58,10 @@ def features(source: str) -> dict[str, list]:
     found = {}
     for match in re.finditer(r'id:"(\d+)"', source):
         start = match.start()
-        body = source[start : source.find("properties", start) + 200]
-        geometry = re.search(r'geometry:\{type:"(\w+)",coordinates:(\[.*?\]),encodeOffsets:(\[.*?\])\}', source[start:start + 400000])
+        geometry = re.search(
+            r'geometry:\{type:"(\w+)",coordinates:(\[.*?\]),encodeOffsets:(\[.*?\])\}',
+            source[start : start + 400000],
+        )
         if geometry is None:
             continue
         kind = geometry.group(1)
@@ -68,7 +76,6 @@ def features(source: str) -> dict[str, list]:
             if decoded:
                 shapes.append(decoded)
         found.setdefault(match.group(1), shapes)
-        del body
     return found
 
 
