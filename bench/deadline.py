@@ -72,7 +72,7 @@ def prepare(base: Path, applications: int) -> tuple[Path, Path, list[str], dict[
     from lingpao.foundation.programme import load_programme
 
     inbox, warehouse = base / "inbox", base / "warehouse.duckdb"
-    lingpao("sample", "--out", inbox, "--applications", applications, "--seed", 11)
+    lingpao("sample", "--out", inbox, "--applications", applications, "--seed", 11, "--year", 2023)
     lingpao("run", "--inbox", inbox, "--warehouse", warehouse)
     units = load_programme().units
     users = {"prov1@gxt.example": "province", "prov2@gxt.example": "province"}

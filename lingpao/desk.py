@@ -16,7 +16,9 @@ from lingpao.corrections.records import correction_for, decision_for, proposal_f
 from lingpao.corrections.store import CorrectionStore, StoreDamaged
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import Programme
+from lingpao.ingest.inbox import round_folder
 from lingpao.warehouse.connection import connect_read_only
+from lingpao.warehouse.rounds import enter_round
 
 RunStarter = Callable[[str, str], object]  # (who, why): ask for a run, by the entry point's means
 
@@ -38,7 +40,7 @@ class Desk:
         self.layout, self.actor, self.programme = layout, actor, programme
         self.store = CorrectionStore(layout.corrections, layout.backups, layout.readable())
         self.audit = AuditLog(layout.audit)
-        self.versions = TableVersions(layout.inbox, programme)
+        self.versions = TableVersions(round_folder(layout.inbox, programme.year), programme)
         self._start_run = start_run
         self.ticket: object = None  # the last run asked for, as the entry point tracks it
 
@@ -58,7 +60,7 @@ class Desk:
         database = self.layout.readable()
         if database is None:
             raise ValueError("尚无数据：请先运行 lingpao run")
-        return connect_read_only(database)
+        return enter_round(connect_read_only(database), self.programme.year)
 
     def correct(self, issue: dict, field: str, new_value: str, reason: str) -> str | None:
         """Record a correction and mark the issue fixed; the reason it cannot be, or None."""

@@ -91,7 +91,19 @@ COLUMNS = {
     "source_row": "行号",
     "source_sheet": "工作表",
     "first_seen_at": "首次出现时间",
+    "programme_year": "年度",
+    "pool_entries": "确认入库",
+    "certified": "认定",
+    "adjusted": "调整",
+    "leaders": "领跑者（年末）",
+    "since_year": "认定年度",
+    "adjusted_year": "调整年度",
+    "rounds": "出现的年度",
+    "decision_reason": "处理原因",
 }
+# Where a leader is known from (`leaders.source`) and its status.
+LEADER_SOURCE = {"registry": "省级名单", "platform": "平台环节", "decision": "省级认定决定"}
+LEADER_STATUS = {"active": "领跑者", "adjusted": "已调整"}
 # The steps of a run, as a page or a terminal watching it says them.
 STEPS = {
     "inbox": "读取收件箱文件",

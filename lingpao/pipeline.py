@@ -9,6 +9,8 @@ the stores or the pages and needs neither Dagster's events nor the Great Expecta
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +29,14 @@ from lingpao.ingest.build import (
     build_stage_history,
     platform_inputs_stamp,
 )
-from lingpao.ingest.cache import FileProgress, ScanReport, scan_inbox
+from lingpao.ingest.cache import PARSER, FileProgress, ScanReport, scan_inbox
+from lingpao.ingest.carried import build_carried, build_leaders
+from lingpao.ingest.inbox import RoundInbox, rounds_of
 from lingpao.ingest.safety import Limits
 from lingpao.labels import FILE_STATUS, SEVERITY, STATUS
 from lingpao.labels import STEPS as STEP_NAMES
 from lingpao.marts.shortlist import exclusions, shortlist_sql
-from lingpao.quality.issues import find_issues
+from lingpao.quality.issues import find_issues, rules_fingerprint
 from lingpao.quality.rules import RULES
 from lingpao.quality.status import with_decisions
 from lingpao.warehouse.connection import (
@@ -41,6 +45,16 @@ from lingpao.warehouse.connection import (
     set_aside_if_damaged,
 )
 from lingpao.warehouse.publish import PublishRefused, publish, refusal
+from lingpao.warehouse.rounds import (
+    clear_single_round_layout,
+    record_build,
+    refresh_views,
+    schema_of,
+    tables_here,
+    use_main,
+    use_round,
+    years_in,
+)
 from lingpao.warehouse.runlock import run_lock
 
 
@@ -50,12 +64,14 @@ class Build:
     store (read once per build: the corrections and decisions a run applies are those of its start)."""
 
     conn: duckdb.DuckDBPyConnection
-    inbox: Path
+    inbox: Path  # the round's folder (the whole inbox for an inbox of one round)
     programme: Programme
     store: CorrectionStore | None = None
     full: bool = False
     limits: Limits | None = None
     on_file: FileProgress | None = None  # hears of each inbox file as it is read
+    prefix: str = ""  # before the round's file names (`2024/`), so that they are unique
+    fingerprint: str | None = None  # of the round's inputs, recorded once it is published
     _corrections: pd.DataFrame | None = field(default=None, repr=False)
     _decisions: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -78,8 +94,12 @@ class Build:
 
 
 def scan(b: Build) -> ScanReport:
-    """List and hash the inbox; read only the files whose content is not cached yet."""
-    return scan_inbox(b.conn, b.inbox, b.programme, b.limits, full=b.full, on_file=b.on_file)
+    """List and hash the round's inbox; read only the files whose content is not cached yet."""
+    if b.fingerprint is not None:
+        note_inputs(b.conn, b.fingerprint)
+    return scan_inbox(
+        b.conn, b.inbox, b.programme, b.limits, full=b.full, on_file=b.on_file, prefix=b.prefix
+    )
 
 
 def platform_rows(b: Build) -> tuple[int, bool]:
@@ -110,6 +130,11 @@ def registry(b: Build) -> tuple[int, int]:
     return build_registry(b.conn, b.programme)
 
 
+def carried(b: Build) -> tuple[int, int]:
+    """What earlier rounds carry into this one: pool members, and the leaders as of this round."""
+    return build_carried(b.conn, b.programme)
+
+
 def dq_issues(b: Build) -> pd.DataFrame:
     """Every failed rule on every record, with the stewards' decisions; the issues."""
     inputs = platform_inputs_stamp(b.conn, b.programme, b.corrections)
@@ -131,11 +156,12 @@ def shortlist_exclusions(b: Build) -> int:
 STEPS = (
     scan,
     platform_rows,
-    applications,
     city_submissions,
+    applications,
     stage_history,
     correction_outcomes,
     registry,
+    carried,
     dq_issues,
     shortlist,
     shortlist_exclusions,
@@ -143,20 +169,141 @@ STEPS = (
 
 
 def serve(b: Build, serving: Path, allow_shrink: bool = False) -> Path:
-    """Publish the built tables as the serving copy (refused, with the reason, when the run would
-    blank or halve what the pages show)."""
-    reason = refusal(b.conn, serving, allow_shrink)
+    """After the round is built: the leaders over every round, the views of `main`, what the round
+    was built from; then the serving copy of every round (refused, with the reason, when this
+    round's run would blank or halve what the pages show)."""
+    reason = refusal(b.conn, serving, allow_shrink, b.programme)
     if reason:
         raise PublishRefused(reason)
-    return publish(b.conn, serving, b.programme)
+    inputs = noted_inputs(b.conn)
+    use_main(b.conn)
+    try:
+        build_leaders(b.conn, b.programme)
+        refresh_views(b.conn)
+        if inputs is not None:
+            record_build(b.conn, b.programme.year, inputs)
+        return publish(b.conn, serving, programmes_of(b.conn, b.programme))
+    finally:
+        use_round(b.conn, b.programme.year)
+
+
+def programmes_of(conn: duckdb.DuckDBPyConnection, current: Programme) -> dict[int, Programme]:
+    """The programme of every round the warehouse holds (the one being built as given)."""
+    found = {}
+    for year in years_in(conn):
+        found[year] = current if year == current.year else load_round_programme(year)
+    return found
+
+
+def load_round_programme(year: int) -> Programme:
+    return load_programme(year)
 
 
 def build(b: Build, serving: Path | None = None, allow_shrink: bool = False) -> None:
-    """Every step in order on `b.conn`, then (given a path) the serving copy; no Dagster, no report."""
+    """Every step of the round in order on `b.conn` (in the round's schema), then (given a path)
+    the serving copy; no Dagster, no report."""
+    use_round(b.conn, b.programme.year)
     for step in STEPS:
         step(b)
     if serving is not None:
         serve(b, serving, allow_shrink)
+
+
+INPUTS_TABLE = "round_inputs"  # in a round's schema: the fingerprint of what its run read
+
+
+def note_inputs(conn: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    conn.execute(
+        f"CREATE OR REPLACE TABLE {INPUTS_TABLE} AS SELECT ? AS fingerprint", [fingerprint]
+    )
+
+
+def noted_inputs(conn: duckdb.DuckDBPyConnection) -> str | None:
+    if INPUTS_TABLE not in tables_here(conn):
+        return None
+    rows = conn.execute(f"SELECT fingerprint FROM {INPUTS_TABLE}").fetchall()
+    return rows[0][0] if rows else None
+
+
+def single_round_year() -> int:
+    """The round of an inbox without year folders: LINGPAO_YEAR, else the newest programme file's."""
+    return load_programme().year
+
+
+def inbox_rounds(layout: Layout, year: int | None = None) -> dict[int, RoundInbox]:
+    """The inbox's rounds (an inbox without year folders is round `year`, else the default)."""
+    return rounds_of(layout.inbox, year or single_round_year())
+
+
+def _listing(folder: Path) -> list[str]:
+    state = []
+    for root, folders, files in os.walk(folder):
+        folders.sort()
+        for name in sorted(files):
+            path = Path(root, name)
+            try:
+                stat = path.lstat()
+            except OSError:
+                continue
+            state.append(f"{path.relative_to(folder).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}")
+    return state
+
+
+def round_fingerprints(layout: Layout, rounds: dict[int, RoundInbox]) -> dict[int, str]:
+    """What each round is built from, as a hash: its files (name, size, time), its programme file,
+    the stewards' store, the reading and rule code, and the earlier rounds' (whose pool and
+    leaders it reads). A round whose fingerprint differs from its last build's is built again."""
+    store = CorrectionStore(layout.corrections).signature()
+    code = f"{PARSER}|{rules_fingerprint()}"
+    found: dict[int, str] = {}
+    previous = ""
+    for year in sorted(rounds):
+        try:
+            raw = repr(sorted(load_programme(year).raw.items(), key=lambda kv: kv[0]))
+        except (OSError, ValueError):
+            raw = "missing"
+        state = "\n".join([previous, raw, store, code, *_listing(rounds[year].folder)])
+        found[year] = previous = hashlib.sha1(state.encode("utf-8")).hexdigest()
+    return found
+
+
+def _read(path: Path, query) -> object:
+    """A query's answer on a database file opened read-only; None when absent or unreadable."""
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as conn:
+            return query(conn)
+    except duckdb.Error:
+        return None
+
+
+def rounds_to_build(
+    layout: Layout, rounds: dict[int, RoundInbox], year: int | None, full: bool = False
+) -> list[int]:
+    """The rounds a run builds: `year` alone when given, every round when `full`, else every round
+    whose inputs changed since its last build, or that the serving copy lacks (a new round, a
+    copy set aside as damaged)."""
+    if year is not None:
+        return [year]
+    if full:
+        return sorted(rounds)
+
+    def builds(conn: duckdb.DuckDBPyConnection) -> dict[int, str]:
+        present = conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+            "AND table_name = 'round_builds'"
+        ).fetchall()[0][0]
+        if not present:
+            return {}
+        return dict(
+            conn.execute("SELECT programme_year, fingerprint FROM main.round_builds").fetchall()
+        )
+
+    built = _read(layout.warehouse, builds) or {}
+    served = set(_read(layout.serving, years_in) or [])
+    current = round_fingerprints(layout, rounds)
+    return [y for y in sorted(rounds) if built.get(y) != current[y] or y not in served]
 
 
 def run_build(
@@ -164,29 +311,52 @@ def run_build(
     programme: Programme | None = None,
     full: bool = False,
     allow_shrink: bool = False,
+    year: int | None = None,
 ) -> RunSummary:
     """What `lingpao run` builds and publishes, without Dagster and without the report: the same
-    run lock, damaged-warehouse rule, store backup, steps and serving copy, and its summary. For a
+    run lock, damaged-warehouse rule, store backup, steps and serving copy, and its summary, for
+    every round whose inputs changed (or round `year`; a `programme` given is that round's). For a
     test asking a question of the rules, the stores or the pages, where the asset events and the
     Great Expectations report would only cost time."""
-    programme = programme or load_programme()
+    if programme is not None:
+        year = programme.year
+    rounds = inbox_rounds(layout, year)
+    built: list[int] = []
     with run_lock(layout.lock):
         notice = set_aside_if_damaged(layout.warehouse)
         store = CorrectionStore(layout.corrections, layout.backups)
         failure = None
         try:
+            if year is not None and year not in rounds:
+                raise ValueError(f"收件箱中没有{year}年度的文件夹（{layout.inbox / str(year)}）")
+            todo = rounds_to_build(layout, rounds, year, full)
+            fingerprints = round_fingerprints(layout, rounds)
             store.backup()
             layout.warehouse.parent.mkdir(parents=True, exist_ok=True)
             with duckdb.connect(str(layout.warehouse)) as conn:
                 conn.execute("SET enable_progress_bar = false")
-                build(
-                    Build(conn, layout.inbox, programme, store, full=full),
-                    layout.serving,
-                    allow_shrink,
-                )
+                clear_single_round_layout(conn)
+                for built_year in todo:
+                    chosen = programme if programme is not None else load_programme(built_year)
+                    where = rounds[built_year]
+                    build(
+                        Build(
+                            conn,
+                            where.folder,
+                            chosen,
+                            store,
+                            full=full,
+                            prefix=where.prefix,
+                            fingerprint=fingerprints.get(built_year),
+                        ),
+                        layout.serving,
+                        allow_shrink,
+                    )
+                    built.append(built_year)
         except Exception as error:  # a failed run is a summary that says why, as a full run's is
             failure = str(error)
-        summary = summarise(layout, failure is None, failure)
+        summary = summarise(layout, failure is None, failure, (built or [year or max(rounds)])[-1])
+    summary.rounds = built
     summary.notices += [notice] if notice else []
     return summary
 
@@ -232,11 +402,19 @@ class RunSummary:
     seconds: dict[str, float] = field(default_factory=dict)  # until published / the whole run
     report_started: bool = False  # the report of the published result follows in the background
     steps: dict[str, float] = field(default_factory=dict)  # seconds per Dagster step, slowest first
+    rounds: list[int] = field(default_factory=list)  # the rounds this run built, oldest first
+    year: int | None = None  # the round the figures are of (the newest built)
 
     def lines(self) -> list[str]:
         """The summary as a person reads it: Chinese names, no ids."""
         out = ["运行成功" if self.success else f"运行失败：{self.failure}"]
         out += [f"注意：{n}" for n in self.notices]
+        if self.success and self.rounds:
+            out.append("本次更新：" + "、".join(f"{y}年度" for y in self.rounds))
+        elif self.success:
+            out.append("各年度的输入均无变化，未重新生成")
+        if self.year is not None and (self.files or self.tables):
+            out.append(f"以下为{self.year}年度：")
         if self.files:
             by_folder: dict[str, list[str]] = {}
             for folder, status, count in self.files:
@@ -293,18 +471,21 @@ class RunSummary:
         return out
 
 
-def summarise(layout: Layout, success: bool, failure: str | None = None) -> RunSummary:
-    summary = RunSummary(success=success, failure=failure)
+def summarise(
+    layout: Layout, success: bool, failure: str | None = None, year: int | None = None
+) -> RunSummary:
+    """What the warehouse holds of round `year` (files, rows, issues), after a run."""
+    summary = RunSummary(success=success, failure=failure, year=year)
     warehouse = layout.warehouse
     if not warehouse.exists():
         return summary
     docs = layout.gx_docs / "index.html"
     summary.data_docs = str(docs)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        present = {
-            r[0]
-            for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        }
+        if year is None or year not in years_in(conn):
+            return summary
+        conn.execute(f"USE {schema_of(year)}")
+        present = tables_here(conn)
         if "inbox_files" in present:
             summary.files = conn.execute(
                 "SELECT folder, status, count(*) FROM inbox_files GROUP BY ALL ORDER BY ALL"

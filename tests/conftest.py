@@ -18,6 +18,9 @@ from lingpao.foundation.programme import load_programme
 from lingpao.orchestration.run import build_report, run_pipeline
 from lingpao.sample.generator import write_sample
 
+# The sample is a 2023 round in an inbox without year folders: say so, as a province working on
+# one round does (without it, such an inbox is the newest programme file's round).
+os.environ["LINGPAO_YEAR"] = "2023"
 # AppTest reads .streamlit/config.toml from the working directory; say it here too, whatever that is.
 os.environ.setdefault("STREAMLIT_RUNNER_MAGIC_ENABLED", "false")
 # The app refuses to serve unless its web server believes no X-Forwarded-For, as `lingpao dashboard`

@@ -242,3 +242,12 @@ def shown(at) -> tuple[list[str], list[pd.DataFrame]]:
         if isinstance(spec, str) and spec:
             texts.append(json.dumps(json.loads(spec), ensure_ascii=False))
     return texts, frames
+
+
+def round_instance(*years: int):
+    """An ephemeral Dagster instance that knows the rounds (the `round` partitions) given."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("round", [str(y) for y in years or (2023,)])
+    return instance

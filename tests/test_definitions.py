@@ -22,14 +22,16 @@ CACHE = {
 EXPECTED_DEPS = {  # every table of the warehouse is an asset, with what it is built from
     **{table: set() for table in CACHE},
     "platform_rows": {"inbox_files", "raw_platform"},
-    "applications": {"platform_rows"},
-    "platform_correction_outcomes": {"platform_rows"},
+    "applications": {"platform_rows", "city_submissions"},  # a round without a platform: its rows
+    "platform_correction_outcomes": {"platform_rows", "city_submissions"},
     "stage_history": {"platform_rows"},
     "city_submissions": {"inbox_files", "raw_city"},
     "city_correction_outcomes": {"inbox_files", "raw_city"},
     "correction_outcomes": {"platform_correction_outcomes", "city_correction_outcomes"},
     "pool_members": {"inbox_files", "raw_pool", "raw_clusters", "file_cache"},  # one step
     "clusters": {"inbox_files", "raw_pool", "raw_clusters", "file_cache"},
+    "carried_pool": {"pool_members", "applications"},  # what earlier rounds carry into the round
+    "leaders_as_of": {"pool_members", "applications"},
     "dq_issues": {
         "applications",
         "city_submissions",
@@ -37,6 +39,8 @@ EXPECTED_DEPS = {  # every table of the warehouse is an asset, with what it is b
         "clusters",
         "inbox_files",
         "platform_rows",
+        "carried_pool",
+        "leaders_as_of",
     },
     "shortlist": {"dq_issues"},
     "shortlist_exclusions": {"dq_issues"},
@@ -60,13 +64,24 @@ def test_every_table_an_asset_writes_is_an_asset(sample_run):
     tables = {
         t
         for (t,) in query(
-            sample_run["warehouse"], "SELECT table_name FROM information_schema.tables"
+            sample_run["warehouse"],
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'round_2023'",
         )
     }
     # caches kept across runs: judged phones, the report, what each table was built from,
-    # and the platform-only rule failures reused while the platform files are unchanged
-    internal = {"phone_kinds", "gx_reports", "build_stamps", "platform_issues"}
+    # the platform-only rule failures reused while the platform files are unchanged, and the
+    # fingerprint of the round's inputs
+    internal = {"phone_kinds", "gx_reports", "build_stamps", "platform_issues", "round_inputs"}
     assert tables - internal == set(EXPECTED_DEPS) - {"data_docs"}
+    across = {
+        t
+        for (t,) in query(
+            sample_run["warehouse"],
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'BASE TABLE'",
+        )
+    }
+    assert across == {"leaders", "round_builds"}  # the rest of main is a view over the rounds
 
 
 def test_resources_and_job_resolve():

@@ -18,6 +18,7 @@ from lingpao.orchestration.definitions import ALL_ASSETS
 from lingpao.orchestration.resources import make_resources
 from lingpao.orchestration.run import run_config
 from lingpao.sample.generator import write_sample
+from tests.helpers import round_instance
 
 # Caches of judgements that are kept however the inbox changes (never shown, never compared).
 KEPT_ACROSS_RUNS = {"phone_kinds"}
@@ -28,8 +29,9 @@ def materialise(inbox: Path, warehouse: Path, full: bool = False) -> dict:
     result = dg.materialize(
         ALL_ASSETS,
         resources=make_resources(Layout.resolve(inbox, warehouse)),
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=round_instance(2023),
         run_config=run_config(full=full),
+        partition_key="2023",
     )
     cache = {}
     for materialization in result.asset_materializations_for_node("inbox"):
@@ -46,16 +48,16 @@ def materialise(inbox: Path, warehouse: Path, full: bool = False) -> dict:
 def contents(warehouse: Path) -> dict[str, list[tuple]]:
     """Every table of the warehouse, its rows sorted (row order is not part of a table)."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
-            ).fetchall()
-        ]
-        return {
-            name: sorted(conn.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr)
-            for name in names
-            if name not in KEPT_ACROSS_RUNS
+        found = conn.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE'"
+        ).fetchall()
+        return {  # a round's tables by their own name (one round here), the others by schema
+            (table if schema.startswith("round_") else f"{schema}.{table}"): sorted(
+                conn.execute(f'SELECT * FROM {schema}."{table}"').fetchall(), key=repr
+            )
+            for schema, table in found
+            if table not in KEPT_ACROSS_RUNS | {"round_builds"}  # built_at: when it was built
         }
 
 
@@ -118,7 +120,7 @@ def test_incremental_run_equals_a_full_run_table_for_table(changed):
     for table in ("raw_city", "raw_platform", "file_cache"):
         assert working_incremental[table] == working_full[table], table
     reports = [
-        json.loads((base / run / "gx_docs" / "reports.json").read_text(encoding="utf-8"))
+        json.loads((base / run / "gx_docs" / "2023" / "reports.json").read_text(encoding="utf-8"))
         for run in ("cached", "fresh")
     ]
     assert reports[0] == reports[1] and reports[0]  # the report of the same data, suite for suite

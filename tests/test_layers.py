@@ -8,10 +8,9 @@ import threading
 import time
 from pathlib import Path
 
-import dagster as dg
-
 from lingpao.foundation.layout import Layout
 from lingpao.warehouse.runlock import is_running, run_lock
+from tests.helpers import round_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,8 +109,8 @@ def test_a_run_started_through_the_definitions_waits_for_a_run_in_progress(sampl
     other.start()
     held.wait(10)
     assert is_running(Layout.resolve(warehouse=warehouse).lock)
-    instance = dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(instance=instance)
+    instance = round_instance(2023)
+    result = job.execute_in_process(instance=instance, partition_key="2023")
     other.join()
     assert result.success
     first_step = min(

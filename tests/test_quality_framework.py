@@ -11,7 +11,7 @@ from lingpao.orchestration.resources import make_resources
 from lingpao.quality.rules import RULES
 from lingpao.quality.suites import load_suite, suite_rules
 from tests.conftest import query
-from tests.helpers import code, platform_record, run, write_inbox
+from tests.helpers import code, platform_record, round_instance, run, write_inbox
 
 CONTRACT_RULES = {
     "credit_code_format",
@@ -98,8 +98,9 @@ def test_every_rule_is_an_asset_check_with_its_failure_count(sample_run, tmp_pat
     result = dg.materialize(
         ALL_ASSETS,
         resources=make_resources(Layout.resolve(sample_run["inbox"], tmp_path / "w.duckdb")),
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=round_instance(2023),
         raise_on_error=False,
+        partition_key="2023",
     )
     assert result.success
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}

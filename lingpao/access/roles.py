@@ -61,6 +61,8 @@ PAGES: dict[str, tuple[str, ...]] = {
         "queue",
         "shortlist",
         "clusters",
+        "rounds",
+        "company",
         "citydesk",
     ),
     "steward": (
@@ -71,11 +73,22 @@ PAGES: dict[str, tuple[str, ...]] = {
         "queue",
         "shortlist",
         "clusters",
+        "rounds",
+        "company",
         "citydesk",
     ),
     # the list of applications without contact data; no single record's details
-    "leadership": ("progress", "applications", "shortlist", "clusters"),
-    "city": ("progress", "applications", "record", "quality", "queue", "citydesk"),
+    "leadership": ("progress", "applications", "shortlist", "clusters", "rounds", "company"),
+    "city": (
+        "progress",
+        "applications",
+        "record",
+        "quality",
+        "queue",
+        "rounds",
+        "company",
+        "citydesk",
+    ),
 }
 # Every page, with its title: a page a role may not open is still known, and says so in Chinese.
 PAGE_TITLES = {
@@ -86,6 +99,8 @@ PAGE_TITLES = {
     "queue": "数据治理",
     "shortlist": "专家评审",
     "clusters": "集群",
+    "rounds": "历年对比",
+    "company": "企业档案",
     "citydesk": "上报汇总表",
 }
 

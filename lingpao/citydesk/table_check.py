@@ -10,19 +10,26 @@ import duckdb
 import pandas as pd
 
 from lingpao.foundation.programme import Programme
-from lingpao.ingest.build import build_city_submissions
+from lingpao.ingest.build import build_city_submissions, city_applications_sql
 from lingpao.ingest.cache import CACHE_TABLES, content_hash, parse_file, salt_of
 from lingpao.ingest.inbox import InboxFile
 from lingpao.ingest.normalise import install
 from lingpao.ingest.safety import Limits
 from lingpao.labels import FIELDS, SEVERITY
-from lingpao.quality.issues import finish, suite_issues
+from lingpao.quality.issues import finish, not_applied, sql_issues, suite_issues
 from lingpao.quality.rules import RULES
 from lingpao.quality.views import create_views
-from lingpao.warehouse.connection import create_table, literal, read_frame
+from lingpao.warehouse.connection import (
+    create_table,
+    literal,
+    read_frame,
+    replace_table_from_sql,
+)
+from lingpao.warehouse.rounds import schema_of, years_in
 
 # The published tables the city-table rules read (the platform's side of the reconciliation).
 PLATFORM_TABLES = ("applications", "pool_members", "clusters")
+CARRIED_TABLES = ("carried_pool", "leaders_as_of")  # what earlier rounds carry into the round
 UNIT_FROM = {"title": "标题", "sheet": "工作表名", "file_name": "文件名", "submission": "报送单位"}
 
 
@@ -132,25 +139,44 @@ def _attach_platform(
     of `platform_unit`'s applications only, when given (a city bureau's check never holds another
     unit's data, so nothing of it can reach a finding). Returns why the platform is not there."""
     why = "尚无已发布的平台数据"
+    schema, present = None, set()
     if served is not None and served.exists():
         try:
             conn.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
+            schema = (
+                schema_of(programme.year)
+                if programme.year in years_in(conn, "served")
+                else "main"  # a copy of before the rounds
+            )
             present = {
                 r[0]
                 for r in conn.execute(
                     "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_catalog = 'served'"
+                    "WHERE table_catalog = 'served' AND table_schema = ?",
+                    [schema],
                 ).fetchall()
             }
         except duckdb.Error as error:
             why = f"已发布的数据文件无法读取（{str(error).splitlines()[0][:120]}）"
             present = set()
-        if set(PLATFORM_TABLES) <= present:
-            for table in PLATFORM_TABLES:
-                own = f" WHERE city = {literal(platform_unit)}" if platform_unit else ""
-                own = own if table == "applications" else ""
-                conn.execute(f"CREATE VIEW {table} AS SELECT * FROM served.main.{table}{own}")
-            return None
+    for table in CARRIED_TABLES:
+        if table in present:
+            conn.execute(f"CREATE VIEW {table} AS SELECT * FROM served.{schema}.{table}")
+        else:
+            create_table(conn, table, programme)
+    if not programme.has_platform:  # the table's own rows are the applications (built later)
+        for table in PLATFORM_TABLES[1:]:
+            if table in present:
+                conn.execute(f"CREATE VIEW {table} AS SELECT * FROM served.{schema}.{table}")
+            else:
+                create_table(conn, table, programme)
+        return None
+    if set(PLATFORM_TABLES) <= present:
+        for table in PLATFORM_TABLES:
+            own = f" WHERE city = {literal(platform_unit)}" if platform_unit else ""
+            own = own if table == "applications" else ""
+            conn.execute(f"CREATE VIEW {table} AS SELECT * FROM served.{schema}.{table}{own}")
+        return None
     for table in PLATFORM_TABLES:
         create_table(conn, table, programme)
     return why
@@ -197,6 +223,10 @@ def check_city_table(
         if missing:
             result.notices.append(f"{missing}：只检查了表格本身，未与平台申报比对")
         build_city_submissions(conn, programme, pd.DataFrame(), files="checked_file")
+        if not programme.has_platform:
+            replace_table_from_sql(
+                conn, "applications", city_applications_sql(programme), programme
+            )
         result.rows = int(conn.execute("SELECT count(*) FROM city_submissions").fetchall()[0][0])
         result.findings = _findings(conn, programme, set((result.unit or "").split("、")))
     return result
@@ -209,7 +239,11 @@ def table_issues(
     the units' applications it lacks (`missing_in_city_table`), as `dq_issues` rows."""
     create_views(conn, programme, phone_tables=("city_submissions",))
     parts = [suite_issues(conn, "city_submissions", programme)]
-    for rule in RULES.values():
+    if not programme.has_platform:  # its rows are the applications: every rule on them applies
+        skipped = {r.id for r in not_applied(programme)}
+        rules = [r for r in RULES.values() if r.sql and r.id not in skipped and r.source != "file"]
+        parts += sql_issues(conn, rules, city_only=True)
+    for rule in RULES.values() if programme.has_platform else []:
         if rule.sql and (rule.source == "city_table" or rule.reads_city_tables):
             frame = read_frame(conn, rule.sql)
             if rule.source != "city_table":

@@ -10,6 +10,7 @@ from pathlib import Path
 from lingpao.cli import citydesk as cli_citydesk
 from lingpao.cli import corrections as cli_corrections
 from lingpao.cli import export as cli_export
+from lingpao.cli import programme as cli_programme
 from lingpao.cli import users as cli_users
 from lingpao.cli.common import CommandError, add_location_options
 from lingpao.foundation.programme import PROJECT_ROOT
@@ -24,7 +25,7 @@ def command_run(args: argparse.Namespace) -> int:
     if not inbox.is_dir():
         raise CommandError(f"收件箱不存在 (inbox not found): {inbox}")
     try:
-        load_programme()
+        load_programme(args.year)
     except (FileNotFoundError, ValueError) as error:
         raise CommandError(f"申报年度配置有误 (programme configuration): {error}") from error
     from lingpao.orchestration.run import (  # Dagster loads only for a run that starts
@@ -51,6 +52,7 @@ def command_run(args: argparse.Namespace) -> int:
             full=args.full,
             report=not args.no_report,
             progress=progress,
+            year=args.year,
         )
         progress.done()
     print("\n".join(summary.lines()))
@@ -91,7 +93,7 @@ def command_report(args: argparse.Namespace) -> int:
         )
     from lingpao.orchestration.run import build_report
 
-    for suite in build_report(args.layout, full=args.full):
+    for suite in build_report(args.layout, full=args.full, year=args.year):
         agreed = "一致" if suite.agrees else "不一致"
         done = "已校验" if suite.validated else "未变化，沿用"
         print(
@@ -102,10 +104,19 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_sample(args: argparse.Namespace) -> int:
-    from lingpao.sample.generator import write_sample
+    if args.year:
+        from lingpao.sample.generator import write_sample
 
-    key = write_sample(Path(args.out), seed=args.seed, applications=args.applications)
-    print(f"示例收件箱已写入 {args.out}：{key['counts']}")
+        key = write_sample(
+            Path(args.out), seed=args.seed, applications=args.applications, year=args.year
+        )
+        print(f"示例收件箱（{args.year}年度，不分年度文件夹）已写入 {args.out}：{key['counts']}")
+        return 0
+    from lingpao.sample.rounds import write_rounds
+
+    key = write_rounds(Path(args.out), seed=args.seed, applications=args.applications)
+    rounds = "、".join(f"{y}年度" for y in key["rounds"])
+    print(f"示例收件箱（{rounds}，每年度一个文件夹）已写入 {args.out}")
     return 0
 
 
@@ -191,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="读取收件箱（只读取内容有变化的文件），重建数据仓库，逐条检查规则，发布仪表盘"
         "读取的结果副本，再在后台生成数据质量报告。记录有问题也以 0 退出（问题就是数据）；只有运行"
         "本身失败，或结果未发布（没有平台导出，或申报数不到已发布的一半：可用 --allow-shrink）时才"
-        "以非 0 退出。在终端中运行时显示进度，输出到日志时逐行记录。",
+        "以非 0 退出。在终端中运行时显示进度，输出到日志时逐行记录。收件箱按年度分文件夹"
+        "（inbox/2023/、inbox/2024/…）时，更新输入有变化的每个年度；--year 只更新该年度。",
     )
     add_location_options(run)
     run.add_argument(
@@ -249,12 +261,17 @@ def build_parser() -> argparse.ArgumentParser:
     cli_citydesk.add_parser(commands)
     cli_corrections.add_parser(commands)
     cli_users.add_parser(commands)
+    cli_programme.add_parser(commands)
 
     sample = commands.add_parser(
         "sample",
         help="生成一个示例收件箱及其答案",
         description="按约定的各种格式生成示例收件箱（含真实文件中常见的各种不规范），并写出 "
-        "key.json：正确读取后应得到的结果。",
+        "key.json：正确读取后应得到的结果。默认生成三个年度：2022（第一批领跑者名单）、2023（平台"
+        "导出、市级汇总表、名单）、2024（只有市级汇总表的认定）；--year 只生成一个年度、不分文件夹。",
+    )
+    sample.add_argument(
+        "--year", metavar="年度", type=int, help="只生成这一年度（2023 年的格式），不分年度文件夹"
     )
     sample.add_argument("--out", metavar="文件夹", required=True, help="写入示例收件箱的文件夹")
     sample.add_argument(
@@ -265,6 +282,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.set_defaults(handler=command_sample)
     return parser
+
+
+def choose_round(args: argparse.Namespace) -> None:
+    """The round a command works on, for everything it loads (and the processes it starts):
+    `--year`, else LINGPAO_YEAR, else (a command reading what was published) the newest round
+    published. `lingpao run` without either builds every round whose inputs changed."""
+    from lingpao.foundation.settings import Settings
+
+    year = getattr(args, "year", None)
+    if year is None and args.command != "run" and not Settings.load().get("LINGPAO_YEAR"):
+        from lingpao.warehouse.connection import connect_read_only
+        from lingpao.warehouse.rounds import years_in
+
+        served = args.layout.readable()
+        if served is not None:
+            try:
+                with connect_read_only(served) as conn:
+                    year = max(years_in(conn), default=None)
+            except Exception:  # an unreadable copy: the command itself says what is wrong
+                year = None
+    if year is not None:
+        os.environ["LINGPAO_YEAR"] = str(year)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             from lingpao.foundation.layout import Layout
 
             args.layout = Layout.resolve(args.inbox, args.warehouse)
+            choose_round(args)
         return args.handler(args)
     except KeyboardInterrupt:
         print("lingpao: 已中断 (interrupted)", file=sys.stderr)

@@ -123,17 +123,20 @@ def command_submit(args: argparse.Namespace) -> int:
         print(f"未上报 (not submitted): {problem}")
         return UNREADABLE
     late = "，逾期提交 (late)" if version.late else ""
-    print(f"已上报 submitted: {unit}第{version.version}版{late} → {layout.inbox / version.file}")
+    print(
+        f"已上报 submitted: {unit}第{version.version}版{late} → {desk.versions.inbox / version.file}"
+    )
     why = f"{unit}上报第{version.version}版汇总表"
     return 0 if args.no_run else _run(args, desk.actor.label, why)
 
 
 def command_versions(args: argparse.Namespace) -> int:
     from lingpao.citydesk.versions import TableVersions
+    from lingpao.ingest.inbox import round_folder
 
     programme, layout = _context(args)
     unit = unit_option(programme, args.unit)
-    store = TableVersions(layout.inbox, programme)
+    store = TableVersions(round_folder(layout.inbox, programme.year), programme)
     active = store.active()
     shown = store.versions(unit)
     for problem in store.problems(unit):

@@ -10,7 +10,7 @@ class CommandError(Exception):
     """A failure to report to the user in one line, without a traceback."""
 
 
-def add_location_options(parser: argparse.ArgumentParser) -> None:
+def add_location_options(parser: argparse.ArgumentParser, year: bool = True) -> None:
     parser.add_argument(
         "--inbox", metavar="文件夹", help="收件箱文件夹（默认 $LINGPAO_INBOX，否则 data/inbox）"
     )
@@ -19,13 +19,22 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
         metavar="文件",
         help="数据仓库文件（默认 $LINGPAO_WAREHOUSE，否则 data/warehouse.duckdb）",
     )
+    if year:
+        parser.add_argument(
+            "--year",
+            metavar="年度",
+            type=int,
+            help="申报年度（轮次；默认 $LINGPAO_YEAR，否则已发布的最新年度）",
+        )
 
 
 def open_served(layout):
     """A read-only connection to what a run last published (the serving copy, else the warehouse)."""
     import duckdb
 
+    from lingpao.foundation.programme import load_programme
     from lingpao.warehouse.connection import connect_read_only
+    from lingpao.warehouse.rounds import enter_round
 
     database = layout.readable()
     if database is None:
@@ -34,7 +43,7 @@ def open_served(layout):
         )
 
     try:
-        return connect_read_only(database)
+        return enter_round(connect_read_only(database), load_programme().year)
     except duckdb.Error as error:
         raise CommandError(
             f"无法读取数据文件 {database}（{str(error).splitlines()[0][:160]}）；"

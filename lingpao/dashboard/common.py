@@ -121,25 +121,30 @@ def sidebar_filters() -> None:
     """Sidebar filters, rendered by the entry point (so they survive page switches). They follow
     the URL: a link, a count followed to its records or the back button sets them; choosing in the
     sidebar writes them back, so the URL always reproduces the view."""
-    served = data.queries()
-    if data.served_problem() or served.as_of() is None:
+    if data.served_problem():
         return
-    options = served.filter_options()  # a city bureau's: its own unit and its clusters only
-    labels = data.labels()
+    published = data.rounds()
+    if not published:
+        return
     params = st.query_params
     navigated = st.session_state.get("_synced_query") != _query_signature()
     st.sidebar.header("筛选")
-    years = [data.programme().year]
     year_key = "f_year"
     if year_key not in st.session_state or (navigated and "year" in params):
-        wanted = params.get("year", str(years[0]))
-        st.session_state[year_key] = int(wanted) if wanted.isdigit() else years[0]
+        wanted = params.get("year", "")
+        st.session_state[year_key] = int(wanted) if wanted.isdigit() else published[-1]
+    if st.session_state[year_key] not in published:  # a link to a round not published (yet)
+        st.session_state["_missing_year"] = st.session_state[year_key]
+        st.session_state[year_key] = published[-1]
     st.sidebar.selectbox(
         "申报年度",
-        years + ([st.session_state[year_key]] if st.session_state[year_key] not in years else []),
+        list(reversed(published)),  # the newest first
         key=year_key,
         format_func=lambda y: f"{y}年度",
     )
+    served = data.queries()
+    options = served.filter_options()  # a city bureau's: its own unit and its clusters only
+    labels = data.labels()
     for column, label in FILTER_LABELS.items():
         key, kind = f"f_{column}", KINDS.get(column)
         if key not in st.session_state or navigated:
@@ -210,15 +215,24 @@ def page(title: str, audience: str) -> Filters | None:
         return None
     as_of = data.queries().as_of()
     if as_of is None:
-        st.info("尚无数据：请先运行 lingpao run 导入平台导出文件。")
+        if data.rounds():
+            st.info(f"尚无数据：{data.year()}年度的收件箱中没有可读的平台导出或市级汇总表。")
+        else:
+            st.info("尚无数据：请先运行 lingpao run 导入收件箱。")
         return None
     filters = current_filters()
-    st.caption(f"数据截至 {as_of:%Y-%m-%d %H:%M}（最新平台导出时间）")
-    if filters.extra.get("year") != data.programme().year:
-        st.warning(
-            f"{filters.extra.get('year')}年度无数据：当前数据仓库为{data.programme().year}年度。"
+    programme = data.programme()
+    missing = st.session_state.pop("_missing_year", None)
+    if missing is not None:
+        st.warning(f"{missing}年度尚无已发布的数据，现显示{programme.year}年度。")
+    source = "最新平台导出时间" if programme.has_platform else "最新收到的市级汇总表时间"
+    st.caption(f"{programme.year}年度　数据截至 {as_of:%Y-%m-%d %H:%M}（{source}）")
+    skipped = data.queries().rules_not_applied()
+    if skipped:
+        st.caption(
+            f"{programme.year}年度没有平台申报数据：各市汇总表即为本年度的申报；"
+            f"需要平台数据的规则不适用（{'、'.join(skipped)}）。"
         )
-        return None
     outcome = st.session_state.get("_run_outcome")
     if outcome:
         (st.success if outcome[0] else st.error)(outcome[1])

@@ -15,10 +15,11 @@ import streamlit as st
 from lingpao.access.audit import AuditLog
 from lingpao.access.users import UsersFileError, load_users
 from lingpao.foundation.layout import Layout
-from lingpao.foundation.programme import Programme, load_programme
+from lingpao.foundation.programme import Programme, available_years, load_programme
 from lingpao.labels import Labels
 from lingpao.queries import NO_FILTERS, Filters, Served
 from lingpao.warehouse.connection import is_lock_conflict
+from lingpao.warehouse.rounds import schema_of, years_in
 
 __all__ = ["NO_FILTERS", "Filters", "queries"]
 Page = TypeVar("Page", bound=Served)
@@ -66,36 +67,90 @@ def _database(data_version: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
-def _cached(data_version: tuple[str, int, int], sql: str, params: tuple) -> pd.DataFrame:
-    with _database(data_version).cursor() as cursor:
+def _enter(cursor: duckdb.DuckDBPyConnection, data_version: tuple, year: int | None) -> None:
+    """Read round `year` of the served copy (a copy of before the rounds: as it is)."""
+    if year is not None and year in _rounds(data_version):
+        cursor.execute(f"USE served.{schema_of(year)}")
+    else:
         cursor.execute("USE served")
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cached(
+    data_version: tuple[str, int, int], year: int | None, sql: str, params: tuple
+) -> pd.DataFrame:
+    with _database(data_version).cursor() as cursor:
+        _enter(cursor, data_version, year)
         return cursor.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
 
 
-def _run(sql: str, params: tuple) -> pd.DataFrame:
+@st.cache_data(show_spinner=False, max_entries=8)
+def _rounds(data_version: tuple[str, int, int]) -> list[int]:
+    with _database(data_version).cursor() as cursor:
+        return years_in(cursor, "served")
+
+
+def rounds() -> list[int]:
+    """The rounds published (oldest first) that have a programme file; none before a first run."""
     current = version()
-    return _cached(current, sql, params) if current[0] else pd.DataFrame()
+    if not current[0]:
+        return []
+    try:
+        published = _rounds(current)
+    except duckdb.Error:  # a damaged copy: the pages say so (`served_problem`)
+        return []
+    return [y for y in published if y in available_years()]
+
+
+def year() -> int:
+    """The round the pages show: the one chosen in the sidebar, else the newest published (else
+    the configured one, before any run)."""
+    published = rounds()
+    chosen = st.session_state.get("f_year")
+    if chosen in published:
+        return int(chosen)
+    return published[-1] if published else load_programme().year
+
+
+def _run(sql: str, params: tuple, chosen: int | None = None) -> pd.DataFrame:
+    current = version()
+    if not current[0]:
+        return pd.DataFrame()
+    return _cached(current, chosen if chosen is not None else year(), sql, params)
+
+
+def run_in(chosen: int):
+    """A query runner on round `chosen` (a page comparing rounds reads each)."""
+    return lambda sql, params: _run(sql, params, chosen)
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
-    """A cursor on the copy being served now, for a workbook built on click."""
+    """A cursor on the copy being served now (the round chosen), for a workbook built on click."""
     current = version()
     if not current[0]:
         raise ValueError("尚无数据：请先运行 lingpao run")
     cursor = _database(current).cursor()
-    cursor.execute("USE served")
+    _enter(cursor, current, year())
     return cursor
 
 
 @st.cache_resource
-def programme() -> Programme:
-    return load_programme()
+def _programme(chosen: int) -> Programme:
+    return load_programme(chosen)
+
+
+def programme(chosen: int | None = None) -> Programme:
+    """The programme of the round shown (or of round `chosen`)."""
+    return _programme(chosen if chosen is not None else year())
 
 
 @st.cache_resource
+def _labels(chosen: int) -> Labels:
+    return Labels(_programme(chosen))
+
+
 def labels() -> Labels:
-    return Labels(programme())
+    return _labels(year())
 
 
 def queries(page: type[Page] = Served) -> Page:
@@ -156,5 +211,9 @@ def file_names() -> dict[str, str]:
 
 
 def _tables() -> set[str]:
-    frame = _run("SELECT table_name FROM information_schema.tables", ())
+    frame = _run(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = current_schema()",
+        (),
+    )
     return set(frame["table_name"]) if len(frame) else set()

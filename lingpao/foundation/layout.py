@@ -112,6 +112,14 @@ class Layout:
         """The Great Expectations Data Docs of the last run."""
         return self.warehouse.parent / "gx_docs"
 
+    def docs_of(self, year: int) -> Path:
+        """The Data Docs of one round (the top page, `gx_docs/index.html`, links every round's)."""
+        return self.docs_folder(self.gx_docs, year)
+
+    @staticmethod
+    def docs_folder(docs: Path, year: int) -> Path:
+        return Path(docs) / str(int(year))
+
     @property
     def backups(self) -> Path:
         """Rotating backups of the corrections store, one per run."""

@@ -164,6 +164,8 @@ def tables(programme: Programme) -> dict[str, dict[str, str]]:
             "qualification": "VARCHAR",
             "contact_name": "VARCHAR",
             "contact_phone": "VARCHAR",
+            "county": "VARCHAR",
+            "cluster": "VARCHAR",
             "credit_code_raw": "VARCHAR",
             "application_type_raw": "VARCHAR",
             "direction_raw": "VARCHAR",
@@ -179,8 +181,45 @@ def tables(programme: Programme) -> dict[str, dict[str, str]]:
             "status": "VARCHAR",
             "status_raw": "VARCHAR",
             "entry_year": "VARCHAR",
+            "kind": "VARCHAR",  # pool (the province's registry) | city_pool (a city's own pool)
+            "city": "VARCHAR",
+            "cluster": "VARCHAR",
+            "since_year": "INTEGER",
+            "adjusted_year": "INTEGER",
+            "reason": "VARCHAR",
             "source_file": "VARCHAR",
             "source_row": "INTEGER",
+        },
+        # What earlier rounds carry into this one: their confirmed pool entries and pool lists
+        # (those of the pools the round counts), and the leaders as of this round.
+        "carried_pool": {
+            "credit_code": "VARCHAR",
+            "company_name": "VARCHAR",
+            "since_year": "INTEGER",
+            "source": "VARCHAR",
+        },
+        "leaders_as_of": {
+            "credit_code": "VARCHAR",
+            "company_name": "VARCHAR",
+            "city": "VARCHAR",
+            "cluster": "VARCHAR",
+            "since_year": "INTEGER",
+            "status": "VARCHAR",  # active | adjusted, as of the round
+            "adjusted_year": "INTEGER",
+            "reason": "VARCHAR",
+            "source": "VARCHAR",
+        },
+        # In `main`: every company that is, or was, a leader (contract §5).
+        "leaders": {
+            "credit_code": "VARCHAR",
+            "company_name": "VARCHAR",
+            "city": "VARCHAR",
+            "cluster": "VARCHAR",
+            "since_year": "INTEGER",
+            "status": "VARCHAR",
+            "adjusted_year": "INTEGER",
+            "reason": "VARCHAR",
+            "source": "VARCHAR",
         },
         "clusters": {
             "cluster": "VARCHAR",
@@ -256,6 +295,11 @@ def tables(programme: Programme) -> dict[str, dict[str, str]]:
     }
 
 
+# The contract's tables (§3.1): each row says its round.
+ROUND_TABLES = ("applications", "stage_history", "city_submissions", "dq_issues", "shortlist")
+
+
 def columns(name: str, programme: Programme) -> dict[str, str]:
     """The columns and types of one table."""
-    return tables(programme)[name]
+    found = tables(programme)[name]
+    return {"programme_year": "INTEGER", **found} if name in ROUND_TABLES else found

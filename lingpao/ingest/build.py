@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from lingpao.foundation.programme import Programme
+from lingpao.foundation.programme import Programme, city_passed
 from lingpao.ingest.cache import SHIPPED_NAME, parser_stamp
 from lingpao.ingest.corrected import apply_stored
 from lingpao.ingest.normalise import (
@@ -16,7 +16,7 @@ from lingpao.ingest.normalise import (
     pool_select,
 )
 from lingpao.ingest.platform import CURRENT_APPLICATIONS_SQL, STAGE_HISTORY_SQL
-from lingpao.warehouse.connection import replace_table, replace_table_from_sql
+from lingpao.warehouse.connection import literal, replace_table, replace_table_from_sql
 from lingpao.warehouse.stamps import is_current, mark
 
 OUTCOME_TABLES = {
@@ -102,11 +102,37 @@ def build_corrected(
     return count, int(outcomes["applied"].sum()) if len(outcomes) else 0
 
 
+def city_applications_sql(programme: Programme) -> str:
+    """A round without platform exports: each row of a city table (read, not superseded, as
+    corrected) is an application, at the stage its city's table puts it at (the first stage of the
+    type's `city_passed`: recommended, or confirmed into the pool); its key is the row's."""
+    stages = " ".join(
+        f"WHEN {literal(t)} THEN {literal(city_passed(programme, t)[0])}"
+        for t in programme.types
+        if city_passed(programme, t)
+    )
+    stage = f"CASE application_type {stages} END" if stages else "NULL"
+    return f"""
+        SELECT record_key, record_key AS application_id, credit_code, company_name, city, county,
+               cluster, industry, application_type, direction, qualification, contact_name,
+               contact_phone, {stage} AS stage, credit_code_raw, application_type_raw,
+               direction_raw, contact_phone_raw, source_file, source_sheet, source_row,
+               1 AS snapshot_count, corrected_from, correction_ids
+        FROM city_submissions"""
+
+
 def build_applications(
     conn: duckdb.DuckDBPyConnection, programme: Programme, corrections: pd.DataFrame
 ) -> tuple[int, int]:
     """Each application once, in its current state (the newest snapshot holding it), corrected;
-    kept when neither the platform files nor the platform corrections changed."""
+    kept when neither the platform files nor the platform corrections changed. In a round without
+    platform exports, the city tables' rows (built first, corrected there)."""
+    if not programme.has_platform:
+        count = replace_table_from_sql(
+            conn, "applications", city_applications_sql(programme), programme
+        )
+        replace_table(conn, OUTCOME_TABLES["platform"], pd.DataFrame(), programme)
+        return count, 0
     return build_corrected(
         conn,
         "applications",

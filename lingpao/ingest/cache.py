@@ -32,6 +32,7 @@ from lingpao.ingest.registry import parse_list, registry_kind
 from lingpao.ingest.safety import Limits
 from lingpao.ingest.submissions import FOLDER, SubmittedTables, Version
 from lingpao.warehouse.connection import append_rows, create_table, replace_table
+from lingpao.warehouse.rounds import tables_here
 from lingpao.warehouse.stamps import forget_all
 
 log = logging.getLogger("lingpao.ingest")
@@ -82,10 +83,7 @@ def prepare_cache(
 ) -> bool:
     """Create the cache tables, emptying them when asked or when made by another parser; True
     when the cache starts empty."""
-    present = {
-        r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    }
-    stale = full or not set(CACHE_TABLES) <= present
+    stale = full or not set(CACHE_TABLES) <= tables_here(conn)
     if not stale:
         stamps = {r[0] for r in conn.execute("SELECT DISTINCT parser FROM file_cache").fetchall()}
         stale = bool(stamps - {stamp})
@@ -148,13 +146,17 @@ def scan_inbox(
     limits: Limits | None = None,
     full: bool = False,
     on_file: FileProgress | None = None,
+    prefix: str = "",
 ) -> ScanReport:
-    """List and hash the inbox, read files not cached yet, drop the rest, write `inbox_files`;
-    `on_file` hears of each file about to be read (a terminal or a page shows where a long scan is)."""
+    """List and hash the inbox (a round's folder), read files not cached yet, drop the rest, write
+    `inbox_files`; `on_file` hears of each file about to be read (a terminal or a page shows where
+    a long scan is). Files are named relative to the round's folder after `prefix` (`2024/` in an
+    inbox of year folders), so that a file's name, and the keys of its rows, are unique across
+    rounds."""
     install(conn, programme)
     conn.execute("BEGIN TRANSACTION")  # one commit for the small files, one after each large file
     try:
-        report = _scan(conn, inbox, programme, limits, full, on_file)
+        report = _scan(conn, inbox, programme, limits, full, on_file, prefix)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -169,6 +171,7 @@ def _scan(
     limits: Limits | None,
     full: bool,
     on_file: FileProgress | None = None,
+    prefix: str = "",
 ) -> ScanReport:
     stamp = parser_stamp(programme)
     report = ScanReport(rebuilt=prepare_cache(conn, programme, stamp, full))
@@ -238,10 +241,12 @@ def _scan(
                 continue  # the shipped list is not an inbox file
         listing.append(record)
     report.dropped = drop_stale(conn, current)
+    for record in listing:
+        record["source_file"] = prefix + record["source_file"]
     write_inbox_files(conn, listing, programme)
-    supersede_resent_tables(conn, programme)
-    supersede_sent_tables(conn, active)
-    write_versions(conn, submitted, active, programme)
+    supersede_resent_tables(conn, programme, prefix)
+    supersede_sent_tables(conn, active, prefix)
+    write_versions(conn, submitted, active, programme, prefix)
     return report
 
 
@@ -284,7 +289,9 @@ def log_problems(submitted: SubmittedTables) -> list[dict]:
 FORMAT_PREFERENCE = {".xlsx": 0, ".xls": 1, ".docx": 2}  # the same table sent in two formats
 
 
-def supersede_resent_tables(conn: duckdb.DuckDBPyConnection, programme: Programme) -> list[str]:
+def supersede_resent_tables(
+    conn: duckdb.DuckDBPyConnection, programme: Programme, prefix: str = ""
+) -> list[str]:
     """A unit that sent its table more than once (a corrected copy under another name, the same
     table as .docx and .xlsx): its newest file is its table, the others are superseded and never
     counted. Newest by the time the file arrived (modified), then by a `…YYYYMMDD…` in its name,
@@ -292,7 +299,7 @@ def supersede_resent_tables(conn: duckdb.DuckDBPyConnection, programme: Programm
     rows = conn.execute(
         "SELECT source_file, city, modified_at FROM inbox_files "
         "WHERE folder = 'cities' AND status = 'read' AND source_file NOT LIKE ?",
-        [f"{FOLDER}/%"],
+        [f"{prefix}{FOLDER}/%"],
     ).fetchall()
     by_unit: dict[str, list[tuple]] = {}
     for name, city, modified in rows:
@@ -328,7 +335,9 @@ def supersede_resent_tables(conn: duckdb.DuckDBPyConnection, programme: Programm
     return sorted(superseded)
 
 
-def supersede_sent_tables(conn: duckdb.DuckDBPyConnection, active: dict[str, Version]) -> None:
+def supersede_sent_tables(
+    conn: duckdb.DuckDBPyConnection, active: dict[str, Version], prefix: str = ""
+) -> None:
     """A table put in `cities/` for a unit that has submitted online is not read: the active
     submitted version is the unit's table."""
     for unit, version in active.items():
@@ -337,7 +346,7 @@ def supersede_sent_tables(conn: duckdb.DuckDBPyConnection, active: dict[str, Ver
                    reason = ? || '已在网上报送汇总表，以报送的第' || ? || '版为准（本文件未使用）'
                WHERE folder = 'cities' AND status = 'read' AND source_file NOT LIKE ?
                  AND list_contains(string_split(coalesce(city, ''), '、'), ?)""",
-            [unit, version.version, f"{FOLDER}/%", unit],
+            [unit, version.version, f"{prefix}{FOLDER}/%", unit],
         )
 
 
@@ -346,12 +355,14 @@ def write_versions(
     submitted: SubmittedTables,
     active: dict[str, Version],
     programme: Programme,
+    prefix: str = "",
 ) -> None:
     """`city_table_versions`: every submitted version, who and when, late or not, and which is read."""
     frame = pd.DataFrame.from_records(
         [
             {
                 **asdict(v),
+                "file": prefix + v.file,
                 "submitted_by": v.who,
                 "submitted_at": pd.Timestamp(v.submitted_at),
                 "active": active.get(v.unit) == v,

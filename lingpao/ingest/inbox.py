@@ -117,3 +117,38 @@ def snapshot_time(file: InboxFile, timezone: str) -> tuple[dt.datetime, str]:
     if stamped is not None:
         return stamped, "file_name"
     return file.modified_at.astimezone(ZoneInfo(timezone)), "modified_time"
+
+
+@dataclass(frozen=True)
+class RoundInbox:
+    """One round's part of the inbox: its folder, and the prefix of its files' names (`2024/` in
+    an inbox of year folders, so that names are unique across rounds; empty in a one-round inbox)."""
+
+    year: int
+    folder: Path
+    prefix: str
+
+
+def year_folders(inbox: Path) -> dict[int, Path]:
+    """The inbox's `<year>/` folders (four digits), by year; empty for an inbox of one round."""
+    if not inbox.is_dir():
+        return {}
+    return {
+        int(entry.name): entry
+        for entry in sorted(inbox.iterdir())
+        if entry.is_dir() and re.fullmatch(r"(19|20)\d{2}", entry.name)
+    }
+
+
+def rounds_of(inbox: Path, single_year: int) -> dict[int, RoundInbox]:
+    """Every round the inbox holds: one per year folder, or, without year folders, the whole
+    inbox as round `single_year` (the contract's §5)."""
+    folders = year_folders(inbox)
+    if not folders:
+        return {single_year: RoundInbox(single_year, inbox, "")}
+    return {year: RoundInbox(year, folder, f"{year}/") for year, folder in folders.items()}
+
+
+def round_folder(inbox: Path, year: int) -> Path:
+    """Where round `year`'s files go: its year folder in an inbox of year folders, else the inbox."""
+    return inbox / str(int(year)) if year_folders(inbox) else inbox

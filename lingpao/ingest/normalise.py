@@ -154,7 +154,7 @@ def city_select(programme: Programme, files: str = "inbox_files") -> str:
     """`city_submissions` from the cached raw cells of the city tables read this run (`files` names
     the file list: the inbox's, or one table being checked)."""
     mapped = list(programme.headers("city_table"))
-    text = ["seq", "company_name", "industry", "qualification", "contact_name"]
+    text = ["seq", "company_name", "industry", "qualification", "contact_name", "county", "cluster"]
     kept = [
         c for c in ("credit_code", "application_type", "direction", "contact_phone") if c in mapped
     ]
@@ -176,13 +176,29 @@ def city_select(programme: Programme, files: str = "inbox_files") -> str:
 
 
 def pool_select(programme: Programme) -> str:
+    """`pool_members`: the province's pool and leaders list (`pool`) and the cities' own pools
+    (`city_pool`: every company on one is a pool member), each row with its file and row."""
+    mapped = list(programme.headers("pool"))
+
+    def text(column: str) -> str:
+        return f"clean_label(r.{column})" if column in mapped else "CAST(NULL AS VARCHAR)"
+
+    city = "coalesce(unit_of(r.city), clean_label(r.city))" if "city" in mapped else "NULL"
+
+    def year(column: str) -> str:
+        return f"TRY_CAST(parse_number(r.{column}) AS INTEGER)" if column in mapped else "NULL"
+
     return f"""
-        SELECT norm_code(r.credit_code) AS credit_code, clean_label(r.company_name) AS company_name,
-               pool_status_of(r.status) AS status, clean_label(r.status) AS status_raw,
-               clean_label(r.entry_year) AS entry_year, f.source_file, r.source_row
-        FROM {folded("raw_pool", list(programme.headers("pool")), [])} r
+        SELECT norm_code(r.credit_code) AS credit_code, {text("company_name")} AS company_name,
+               CASE WHEN f.kind = 'city_pool' THEN coalesce(pool_status_of(r.status), 'pool')
+                    ELSE pool_status_of(r.status) END AS status,
+               {text("status")} AS status_raw, {text("entry_year")} AS entry_year,
+               f.kind, {city} AS city, {text("cluster")} AS cluster,
+               {year("since_year")} AS since_year, {year("adjusted_year")} AS adjusted_year,
+               {text("reason")} AS reason, f.source_file, r.source_row
+        FROM {folded("raw_pool", mapped, [])} r
         JOIN inbox_files f ON f.file_hash = r.file_hash
-        WHERE f.folder = 'registry' AND f.status = 'read' AND f.kind = 'pool'"""
+        WHERE f.folder = 'registry' AND f.status = 'read' AND f.kind IN ('pool', 'city_pool')"""
 
 
 def clusters_select(programme: Programme, shipped_name: str) -> str:

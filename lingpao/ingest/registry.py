@@ -12,11 +12,14 @@ from lingpao.ingest.raw import insert_batch, keep_rows_with_text
 from lingpao.ingest.readers import Sheet
 from lingpao.ingest.tables import table_batches
 
-KINDS = {"pool": "pool", "clusters": "clusters"}
+KINDS = {"pool": "pool", "city_pool": "city_pool", "clusters": "clusters"}
+TABLES = {"pool": "raw_pool", "city_pool": "raw_pool", "clusters": "raw_clusters"}
+MAPPING = {"city_pool": "pool"}  # a city's pool is read with the province pool's headers
 
 
 def registry_kind(path: Path) -> str | None:
-    """`pool` or `clusters` from the file's name (`pool.xlsx`, `clusters.csv`), else None."""
+    """`pool`, `city_pool` or `clusters` from the file's name (`pool.xlsx`, `city_pool.csv`),
+    else None."""
     return KINDS.get(path.name.split(".")[0].lower())
 
 
@@ -28,12 +31,13 @@ def parse_list(
     programme: Programme,
 ) -> dict:
     """The first sheet with the list's header into `raw_pool` or `raw_clusters`; the log fields."""
-    mapping, required = programme.headers(kind), programme.required_columns(kind)
+    mapping = programme.headers(MAPPING.get(kind, kind))
+    required = programme.required_columns(kind) or programme.required_columns("pool")
     for sheet in sheets:
         match = find_header(sheet.head, mapping, required)
         if match is None:
             continue
-        table = f"raw_{kind}"
+        table = TABLES[kind]
         constants = {"file_hash": file_hash, "source_sheet": sheet.name}
         for batch in table_batches(sheet, match, list(mapping), constants):
             insert_batch(conn, table, batch)

@@ -28,8 +28,9 @@ def classified_sql(programme: Programme) -> str:
         SELECT a.*, coalesce(e.rules, []) AS rules, coalesce(a.stage IN ({passed}), false) AS recommended
         FROM applications a
         LEFT JOIN (SELECT record_key, list(DISTINCT rule ORDER BY rule) AS rules FROM dq_issues
-                   WHERE source = 'platform' AND status = 'open' AND {BLOCKING} GROUP BY 1) e
-               ON e.record_key = a.application_id
+                   WHERE source IN ('platform', 'city_table') AND status = 'open' AND {BLOCKING}
+                   GROUP BY 1) e
+               ON e.record_key = a.record_key
         WHERE a.application_type = 'certification' AND a.stage IS DISTINCT FROM 'draft'"""
 
 

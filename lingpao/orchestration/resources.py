@@ -16,26 +16,43 @@ from pydantic import PrivateAttr
 from lingpao.corrections.store import CorrectionStore
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import Programme, load_programme
+from lingpao.ingest.inbox import RoundInbox, rounds_of
 from lingpao.pipeline import Build
 from lingpao.warehouse.connection import set_aside_if_damaged
+from lingpao.warehouse.rounds import clear_single_round_layout, use_main, use_round
 from lingpao.warehouse.runlock import run_lock
 
 # DuckDB may spill to disk beyond this, so a national-size inbox runs in bounded memory.
 CONNECTION_CONFIG = {"memory_limit": "1GB"}
 
 
+# One partition per round (programme year), added as the inbox's year folders appear.
+ROUNDS = dg.DynamicPartitionsDefinition(name="round")
+
+
+def round_of(context: dg.AssetExecutionContext) -> int:
+    """The round an asset's run builds: its partition."""
+    return int(context.partition_key)
+
+
 class InboxResource(dg.ConfigurableResource):
-    """The inbox folder and the programme year whose configuration reads it."""
+    """The inbox folder: one folder per round (`<year>/`), or one round without year folders."""
 
     path: str
-    year: int | None = None
 
     @property
     def root(self) -> Path:
         return Path(self.path)
 
-    def programme(self) -> Programme:
-        return load_programme(self.year)
+    def round(self, year: int) -> RoundInbox:
+        """Round `year`'s part of the inbox (an inbox without year folders is that round)."""
+        rounds = rounds_of(self.root, year)
+        if year not in rounds:
+            raise ValueError(f"收件箱中没有{year}年度的文件夹（{self.root / str(year)}）")
+        return rounds[year]
+
+    def programme(self, year: int) -> Programme:
+        return load_programme(year)
 
 
 class WarehouseResource(DuckDBResource):
@@ -67,6 +84,7 @@ class WarehouseResource(DuckDBResource):
             if notice and context.log:
                 context.log.warning(notice)
             conn = self._open()
+            clear_single_round_layout(conn)  # a warehouse of before the rounds is rebuilt
             self._run_connection = conn
             try:
                 yield self
@@ -110,15 +128,24 @@ class CorrectionsResource(dg.ConfigurableResource):
 
 @contextlib.contextmanager
 def building(
+    year: int,
     inbox: InboxResource,
     warehouse: WarehouseResource,
     corrections: CorrectionsResource | None = None,
     **options,
 ) -> Iterator[Build]:
-    """The domain's `Build` on a write connection, for one asset's step."""
+    """The domain's `Build` of round `year` on a write connection (working in the round's
+    schema), for one asset's step."""
     store = corrections.store() if corrections is not None else None
+    where = inbox.round(year)
     with warehouse.connection() as conn:
-        yield Build(conn, inbox.root, inbox.programme(), store, **options)
+        use_round(conn, year)
+        try:
+            yield Build(
+                conn, where.folder, inbox.programme(year), store, prefix=where.prefix, **options
+            )
+        finally:
+            use_main(conn)
 
 
 def make_resources(layout: Layout) -> dict:

@@ -15,8 +15,14 @@ from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import PROJECT_ROOT
 from lingpao.orchestration.assets.ingest import FILE_READ
 from lingpao.orchestration.definitions import ALL_ASSETS
-from lingpao.orchestration.resources import make_resources
-from lingpao.pipeline import RunSummary, summarise
+from lingpao.orchestration.resources import ROUNDS, make_resources
+from lingpao.pipeline import (
+    RunSummary,
+    inbox_rounds,
+    round_fingerprints,
+    rounds_to_build,
+    summarise,
+)
 from lingpao.warehouse.connection import set_aside_if_damaged
 from lingpao.warehouse.runlock import run_lock
 from lingpao.warehouse.runqueue import RunQueue
@@ -46,19 +52,26 @@ def failure_text(result) -> str:
     return "; ".join(lines) or "unknown failure"
 
 
-def run_config(full: bool = False, allow_shrink: bool = False) -> dict:
-    """The run's configuration: read every file again (`full`), publish a shrunken run."""
+def run_config(
+    full: bool = False, allow_shrink: bool = False, fingerprint: str | None = None
+) -> dict:
+    """The run's configuration: read every file again (`full`), publish a shrunken run, the
+    fingerprint of the round's inputs (recorded once published)."""
     return {
         **QUIET,
         "ops": {
-            "inbox": {"config": {"full": full}},
+            "inbox": {"config": {"full": full, "fingerprint": fingerprint}},
             "serving_warehouse": {"config": {"allow_shrink": allow_shrink}},
         },
     }
 
 
 def _materialize(
-    resources: dict, run_config: dict, instance: dg.DagsterInstance, progress: Progress | None
+    resources: dict,
+    run_config: dict,
+    instance: dg.DagsterInstance,
+    progress: Progress | None,
+    year: int,
 ):
     """`dagster.materialize` of every asset, with a run id known beforehand so that `progress`
     hears of each step as it starts (a page or a terminal shows where a long run is)."""
@@ -81,16 +94,32 @@ def _materialize(
 
         instance.event_log_storage.watch(run_id, None, heard)
     return job.execute_in_process(
-        run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
+        run_config=run_config,
+        instance=instance,
+        raise_on_error=False,
+        run_id=run_id,
+        partition_key=str(year),
     )
 
 
-def build_report(layout: Layout, full: bool = False) -> list:
-    """The Great Expectations report of the published copy, here and now (`lingpao report`)."""
+def build_report(layout: Layout, full: bool = False, year: int | None = None) -> list:
+    """The Great Expectations report of every round of the published copy (or of round `year`),
+    here and now (`lingpao report`); the top page links each round's."""
     from lingpao.foundation.programme import load_programme
+    from lingpao.quality.gx_runner import write_index
     from lingpao.quality.report import report
+    from lingpao.warehouse.connection import connect_read_only
+    from lingpao.warehouse.rounds import years_in
 
-    return report(layout.serving, load_programme(), layout.gx_docs, full=full)
+    if not layout.serving.exists():
+        return []
+    with connect_read_only(layout.serving) as conn:
+        years = years_in(conn)
+    reports = []
+    for chosen in [year] if year is not None else years:
+        reports += report(layout.serving, load_programme(chosen), layout.docs_of(chosen), full)
+    write_index(layout.gx_docs, {str(y): f"{y}年度" for y in years})
+    return reports
 
 
 def start_report(layout: Layout, full: bool = False) -> subprocess.Popen:
@@ -116,6 +145,7 @@ def run_pipeline(
     full: bool = False,
     progress: Progress | None = None,
     report: bool = False,
+    year: int | None = None,
 ) -> RunSummary:
     """Materialise every asset but the report once without a server; failures of records are data,
     not errors. With `report`, the Great Expectations report of the published result is then
@@ -130,25 +160,49 @@ def run_pipeline(
     with run_lock(layout.lock):  # held through the summary; the resource takes it again
         started = time.time()
         notice = set_aside_if_damaged(layout.warehouse)
+        rounds = inbox_rounds(layout, year)
+        if year is not None and year not in rounds:
+            return RunSummary(
+                success=False,
+                failure=f"收件箱中没有{year}年度的文件夹（{layout.inbox / str(year)}）",
+            )
+        todo = rounds_to_build(layout, rounds, year, full)
+        fingerprints = round_fingerprints(layout, rounds)
         instance = dg.DagsterInstance.ephemeral()
-        result = _materialize(resources, run_config(full, allow_shrink), instance, progress)
+        instance.add_dynamic_partitions(ROUNDS.name, [str(y) for y in sorted(rounds)])
+        results, built = [], []
+        for chosen in todo:
+            config = run_config(full, allow_shrink, fingerprints[chosen])
+            result = _materialize(resources, config, instance, progress, chosen)
+            results.append(result)
+            if not result.success:
+                break
+            built.append(chosen)
         finished = time.time()
-        failure = None if result.success else failure_text(result)
-        summary = summarise(layout, result.success, failure)
+        success = all(r.success for r in results)
+        failure = None if success else failure_text(results[-1])
+        if failure and len(todo) > 1:
+            failure = f"{todo[len(built)]}年度：{failure}"
+        shown = (built or [year or max(rounds)])[-1]
+        summary = summarise(layout, success, failure, shown)
+    summary.rounds = built
     summary.notices += [notice] if notice else []
-    stats = instance.get_run_step_stats(result.run_id)
+    stats = [s for r in results for s in instance.get_run_step_stats(r.run_id)]
     published = [s.end_time for s in stats if s.step_key == "serving_warehouse" and s.end_time]
     timed = [(s.step_key, s.end_time - s.start_time) for s in stats if s.start_time and s.end_time]
     summary.steps = dict(sorted(timed, key=lambda step: -step[1]))
-    if result.success and published:
-        summary.seconds = {"published": published[0] - started, "total": finished - started}
-    if result.success and report:
+    if success and published:
+        summary.seconds = {"published": max(published) - started, "total": finished - started}
+    if success and report and built:
         start_report(layout, full)
         summary.report_started = True
-    for materialization in result.asset_materializations_for_node("inbox"):
-        for key in ("files_read", "files_reused"):
-            if key in materialization.metadata:
-                summary.cache[key] = int(materialization.metadata[key].value)
+    for result in results:
+        for materialization in result.asset_materializations_for_node("inbox"):
+            for key in ("files_read", "files_reused"):
+                if key in materialization.metadata:
+                    summary.cache[key] = summary.cache.get(key, 0) + int(
+                        materialization.metadata[key].value
+                    )
     return summary
 
 

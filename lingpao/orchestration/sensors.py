@@ -1,36 +1,17 @@
-"""Re-check: a Dagster sensor that starts a run when inbox files or the corrections change."""
+"""Re-check: a Dagster sensor that starts a run of each round whose inputs changed (inbox files of
+the round, the stewards' corrections, its programme file, an earlier round it carries from)."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
+import json
 
 import dagster as dg
 
-from lingpao.corrections.store import CorrectionStore
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.settings import Settings
-from lingpao.ingest.inbox import FOLDERS, list_files
+from lingpao.orchestration.resources import ROUNDS
+from lingpao.pipeline import inbox_rounds, round_fingerprints
 from lingpao.warehouse.runlock import is_running
-
-
-def inbox_state(inbox: Path) -> list[str]:
-    """Name, size and modification time of every inbox entry (a dangling link counts by name)."""
-    state = []
-    for folder in FOLDERS:
-        for f in list_files(inbox, folder):
-            try:
-                stat = f.path.lstat()
-                state.append(f"{f.name}|{stat.st_size}|{stat.st_mtime_ns}")
-            except OSError:
-                state.append(f.name)
-    return state
-
-
-def fingerprint(layout: Layout) -> str:
-    """Changes whenever an inbox file is added, removed or modified, or a correction is recorded."""
-    state = inbox_state(layout.inbox) + [CorrectionStore(layout.corrections).signature()]
-    return hashlib.sha1("\n".join(state).encode("utf-8")).hexdigest()
 
 
 def _job_in_progress(context: dg.SensorEvaluationContext, job_name: str) -> bool:
@@ -55,15 +36,33 @@ def build_recheck_sensor(
         job=job,
         minimum_interval_seconds=int(Settings.load().number("LINGPAO_SENSOR_SECONDS", 60)),
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Re-runs every asset when inbox files or the stewards' corrections change.",
+        description="Re-runs each round whose inbox files, corrections or programme changed.",
     )
     def recheck_on_change(context: dg.SensorEvaluationContext):
         if is_running(layout.lock) or _job_in_progress(context, job.name):
             return dg.SkipReason("a run is in progress; changes are checked after it")
-        current = fingerprint(layout)
-        if current == context.cursor:
-            return dg.SkipReason("inbox and corrections unchanged")
-        context.update_cursor(current)
-        return dg.RunRequest(run_key=current)
+        rounds = inbox_rounds(layout)
+        current = {str(y): f for y, f in round_fingerprints(layout, rounds).items()}
+        seen = json.loads(context.cursor) if context.cursor else {}
+        changed = sorted(y for y, f in current.items() if seen.get(y) != f)
+        if not changed:
+            return dg.SkipReason("inbox, corrections and programmes unchanged")
+        known = (
+            set(context.instance.get_dynamic_partitions(ROUNDS.name)) if context.instance else set()
+        )
+        return dg.SensorResult(
+            run_requests=[
+                dg.RunRequest(
+                    run_key=f"{year}:{current[year]}",
+                    partition_key=year,
+                    run_config={"ops": {"inbox": {"config": {"fingerprint": current[year]}}}},
+                )
+                for year in changed
+            ],
+            dynamic_partitions_requests=[ROUNDS.build_add_request(sorted(set(current) - known))]
+            if set(current) - known
+            else [],
+            cursor=json.dumps(current, sort_keys=True),
+        )
 
     return recheck_on_change

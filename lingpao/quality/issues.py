@@ -15,7 +15,7 @@ import pandas as pd
 from lingpao.foundation.programme import Programme
 from lingpao.quality.rules import RULES
 from lingpao.quality.rules.rule import Rule
-from lingpao.quality.suites import SUITE_SOURCES, SUITES_DIR, failures_sql
+from lingpao.quality.suites import SUITE_SOURCES, SUITES_DIR, failures_sql, suite_rules
 from lingpao.quality.views import create_views
 from lingpao.warehouse.connection import read_frame, replace_table
 from lingpao.warehouse.stamps import is_current, mark
@@ -67,16 +67,35 @@ def suite_issues(conn: duckdb.DuckDBPyConnection, suite: str, programme: Program
 
 
 def sql_issues(
-    conn: duckdb.DuckDBPyConnection, rules: list[Rule] | None = None
+    conn: duckdb.DuckDBPyConnection, rules: list[Rule] | None = None, city_only: bool = False
 ) -> list[pd.DataFrame]:
-    """The failures of every rule checked by its own SQL (cross-table and file rules)."""
+    """The failures of every rule checked by its own SQL (cross-table and file rules). In a round
+    without a platform (`city_only`), the applications are the city tables' rows: a rule on the
+    applications reports on them."""
     frames = []
     for rule in rules if rules is not None else list(RULES.values()):
         if rule.sql:
             frame = read_frame(conn, rule.sql)
-            frame["rule"], frame["source"] = rule.id, rule.source
+            source = "city_table" if city_only and rule.source == "platform" else rule.source
+            frame["rule"], frame["source"] = rule.id, source
             frames.append(frame)
     return frames
+
+
+def not_applied(programme: Programme) -> list[Rule]:
+    """The rules a round cannot apply: in a round without platform exports, those that need the
+    platform's records (windows, evidence, stages, the reconciliation), and the cluster rule where
+    its city tables have no cluster column. None in a round with a platform."""
+    if programme.has_platform:
+        return []
+    on_city_rows = set(suite_rules("city_submissions"))
+    skipped = [
+        RULES[r] for r in suite_rules("applications") if r not in on_city_rows and r in RULES
+    ]
+    skipped += [r for r in RULES.values() if r.needs_platform]
+    if "cluster" not in programme.headers("city_table"):
+        skipped.append(RULES["cluster_unknown"])
+    return list({r.id: r for r in skipped}.values())
 
 
 def platform_only(rule: Rule) -> bool:
@@ -145,6 +164,14 @@ def find_issues(
     With `platform_inputs` (a stamp of what the platform's records are built from), the platform's
     own failures are kept from the last run when nothing they depend on changed."""
     create_views(conn, programme)
+    if not programme.has_platform:  # the city tables are the applications
+        skipped = {r.id for r in not_applied(programme)}
+        parts = [
+            suite_issues(conn, "city_submissions", programme),
+            *sql_issues(conn, [r for r in RULES.values() if r.id not in skipped], city_only=True),
+        ]
+        found = [p for p in parts if not p.empty]
+        return finish(pd.concat(found, ignore_index=True)) if found else pd.DataFrame()
     parts = [
         platform_part(conn, programme, platform_inputs),
         suite_issues(conn, "city_submissions", programme),

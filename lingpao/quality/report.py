@@ -24,6 +24,7 @@ from lingpao.quality.suites import (
 )
 from lingpao.quality.views import create_views
 from lingpao.warehouse.connection import literal, read_frame
+from lingpao.warehouse.rounds import schema_of, years_in
 
 SUITE_LABELS = {"applications": "平台申报", "city_submissions": "市级汇总表"}
 
@@ -94,10 +95,15 @@ def report(
     with _report_lock(docs_dir), duckdb.connect() as conn:
         conn.execute("SET enable_progress_bar = false")
         conn.execute(f"ATTACH {literal(str(served))} AS served (READ_ONLY)")
-        conn.execute("USE served")
+        rounds = years_in(conn, "served")
+        conn.execute(
+            f"USE served.{schema_of(programme.year)}" if programme.year in rounds else "USE served"
+        )
         create_views(conn, programme, phone_tables=())
         state, runner, reports = _state(docs_dir), None, []
-        for suite in SUITE_FACTS:
+        # A round without a platform checks its city tables only (they are its applications).
+        suites = list(SUITE_FACTS) if programme.has_platform else ["city_submissions"]
+        for suite in suites:
             current = fingerprint(conn, suite, programme)
             stored = state.get(suite)
             if (
@@ -132,7 +138,7 @@ def report(
                 "agrees": result.agrees,
             }
             reports.append(result)
-        write_index(docs_dir, SUITE_LABELS)
+        write_index(docs_dir, {s: SUITE_LABELS[s] for s in suites})
         staged = docs_dir / f".{STATE}.tmp"
         staged.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
         os.replace(staged, docs_dir / STATE)

@@ -52,10 +52,14 @@ def _evidence_missing(programme: Programme) -> str:
 
 
 def _window(programme: Programme, end: int) -> str:
+    """The first (0) or last (1) day of the application's type's window; NULL for a type without
+    one (nothing to check)."""
     cases = " ".join(
-        f"WHEN {literal(t)} THEN {_day(programme.window(t)[end])}" for t in programme.types
+        f"WHEN {literal(t)} THEN {_day(programme.window(t)[end])}"
+        for t in programme.types
+        if programme.has_window(t)
     )
-    return f"CASE application_type {cases} END"
+    return f"CASE application_type {cases} END" if cases else "CAST(NULL AS BIGINT)"
 
 
 def create_views(
@@ -92,6 +96,19 @@ def create_views(
         LEFT JOIN labels ty ON ty.kind = 'type' AND ty.id = a.application_type
         LEFT JOIN labels di ON di.kind = 'direction' AND di.id = a.direction
         WHERE a.stage IS DISTINCT FROM 'draft'""")
+    listed = ", ".join(map(literal, programme.pool_lists)) or "NULL"
+    # The pool and the leaders as of the round: its own lists, and what earlier rounds carry.
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP VIEW pool_now AS
+        SELECT credit_code FROM pool_members
+        WHERE credit_code IS NOT NULL AND coalesce(status, 'pool') IN ('pool', 'leader')
+          AND kind IN ({listed})
+        UNION SELECT credit_code FROM carried_pool WHERE credit_code IS NOT NULL""")
+    conn.execute("""
+        CREATE OR REPLACE TEMP VIEW leaders_now AS
+        SELECT credit_code FROM pool_members
+        WHERE kind = 'pool' AND status = 'leader' AND credit_code IS NOT NULL
+        UNION SELECT credit_code FROM leaders_as_of WHERE status = 'active'""")
     conn.execute("""CREATE OR REPLACE TEMP VIEW multi_codes AS
         SELECT credit_code FROM current_apps WHERE credit_code IS NOT NULL GROUP BY 1 HAVING count(*) > 1""")
     conn.execute(USCC_MACRO)

@@ -7,6 +7,7 @@ from lingpao.queries.citydesk import CityDesk
 from lingpao.queries.clusters import Clusters
 from lingpao.queries.progress import Progress
 from lingpao.queries.quality import Quality
+from lingpao.queries.rounds import Rounds
 from lingpao.queries.shortlist import Shortlist
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Filters",
     "Progress",
     "Quality",
+    "Rounds",
     "Served",
     "Shortlist",
 ]

@@ -20,7 +20,9 @@ from lingpao.access.roles import Forbidden
 from lingpao.access.viewer import Scope, Viewer
 from lingpao.foundation.programme import Programme
 from lingpao.foundation.schema import PERSONAL_COLUMNS
+from lingpao.quality.issues import not_applied
 from lingpao.warehouse.connection import connect_read_only, read_frame
+from lingpao.warehouse.rounds import enter_round
 
 FILTER_COLUMNS = ("city", "cluster", "direction", "application_type", "stage")
 # Values a count may be grouped under besides the ids themselves, and what they select.
@@ -129,11 +131,14 @@ class Served:
         """The queries on a published file, each in its own short read-only connection (the
         command line, a test; the dashboard keeps one attached copy per version instead)."""
 
+        def connect() -> duckdb.DuckDBPyConnection:
+            return enter_round(connect_read_only(path), programme.year)
+
         def run(sql: str, params: tuple) -> pd.DataFrame:
-            with connect_read_only(path) as conn:
+            with connect() as conn:
                 return read_frame(conn, sql, list(params))
 
-        return cls(run, programme, viewer, connect=lambda: connect_read_only(path), audit=audit)
+        return cls(run, programme, viewer, connect=connect, audit=audit)
 
     # -- guards --------------------------------------------------------------------------------
     def scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -163,19 +168,36 @@ class Served:
 
     # -- the data's shape ------------------------------------------------------------------------
     def tables(self) -> set[str]:
-        frame = self._query("SELECT table_name FROM information_schema.tables")
+        """The tables of the round being read (not those `main` would lend it)."""
+        frame = self._query(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema = current_schema()"
+        )
         return set(frame["table_name"]) if len(frame) else set()
+
+    def rules_not_applied(self) -> list[str]:
+        """The names of the rules this round cannot apply (a round without platform exports)."""
+        return [rule.name for rule in not_applied(self.programme)]
 
     def has(self, *names: str) -> bool:
         return set(names) <= self.tables()
 
     def as_of(self) -> pd.Timestamp | None:
-        """Export time of the newest platform snapshot read."""
+        """Export time of the newest platform snapshot read; in a round without platform exports,
+        the time the newest city table read arrived."""
         if not self.has("inbox_files"):
             return None
-        frame = self._query(
-            "SELECT max(snapshot_at) AS t FROM inbox_files WHERE folder = 'platform' AND status = 'read'"
-        )
+        if self.programme.has_platform:
+            sql = (
+                "SELECT max(snapshot_at) AS t FROM inbox_files "
+                "WHERE folder = 'platform' AND status = 'read'"
+            )
+        else:
+            sql = (
+                "SELECT max(modified_at) AS t FROM inbox_files "
+                "WHERE folder = 'cities' AND status = 'read'"
+            )
+        frame = self._query(sql)
         value = frame["t"].iloc[0] if len(frame) else None
         return (
             None

@@ -95,6 +95,18 @@ def write_sample(
         "issues": sorted(planted.issues),
         "suggested_fixes": planted.fixes,
         "shortlist": shortlist,
+        "pool": [
+            {
+                "credit_code": code,
+                "company_name": name,
+                "status": status,
+                "entry_year": year,
+                "cluster": factory.places[code][0],
+                "county": factory.places[code][1],
+                "city": factory.places[code][2],
+            }
+            for code, name, status, year in factory.pool
+        ],
     }
     if not with_key:
         return {"seed": seed, "counts": key["counts"]}

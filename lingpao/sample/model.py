@@ -133,6 +133,7 @@ class Factory:
         self.codes: set[str] = set()
         self.apps: list[Application] = []
         self.pool: list[tuple[str, str, str, str]] = []
+        self.places: dict[str, tuple[str, str, str]] = {}  # credit code -> (cluster, county, unit)
 
     def phone(self) -> str:
         rng = self.rng
@@ -200,6 +201,7 @@ class Factory:
     def new_company(self, status: str | None = None) -> tuple[str, str, tuple[str, str, str]]:
         cluster = self.rng.choice(self.clusters)
         code, name = self.company(cluster[2])
+        self.places[code] = cluster
         if status:
             label = self.programme.pool_status[status]
             self.pool.append(

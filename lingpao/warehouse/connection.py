@@ -61,7 +61,10 @@ def set_aside_if_damaged(path: Path) -> str | None:
 
 def create_table(conn: duckdb.DuckDBPyConnection, name: str, programme: Programme) -> None:
     """(Re)create an empty table with the schema's columns."""
-    spec = ", ".join(f'"{col}" {kind}' for col, kind in columns(name, programme).items())
+    spec = ", ".join(
+        f'"{col}" {kind}' + (f" DEFAULT {int(programme.year)}" if col == "programme_year" else "")
+        for col, kind in columns(name, programme).items()
+    )
     conn.execute(f"CREATE OR REPLACE TABLE {name} ({spec})")
 
 

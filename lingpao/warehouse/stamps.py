@@ -12,6 +12,7 @@ import duckdb
 
 from lingpao.foundation.programme import Programme
 from lingpao.foundation.schema import columns
+from lingpao.warehouse.rounds import tables_here
 
 
 def stamp_of(*parts: object) -> str:
@@ -32,12 +33,7 @@ def is_current(
     stored = conn.execute("SELECT stamp FROM build_stamps WHERE table_name = ?", [table]).fetchall()
     if not stored or stored[0][0] != stamp_of(stamp, tuple(columns(table, programme).items())):
         return False
-    present = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-        "AND table_schema = 'main'",
-        [table],
-    ).fetchall()[0][0]
-    return bool(present)
+    return table in tables_here(conn)
 
 
 def mark(conn: duckdb.DuckDBPyConnection, table: str, stamp: str, programme: Programme) -> None:

@@ -18,6 +18,7 @@ def build_summaries(
     columns); and `application_facts`, one slim row per submitted application with how long it has
     been at its stage and whether its company is in the pool. Returns the counts' rows."""
     zone = literal(programme.timezone)
+    kinds = ", ".join(map(literal, programme.pool_lists)) or "NULL"
     conn.execute(f"""
         CREATE OR REPLACE TABLE {into}.application_counts AS
         SELECT city, cluster, direction, application_type, stage,
@@ -34,7 +35,11 @@ def build_summaries(
                a.direction, a.application_type, a.stage,
                coalesce(h.since, a.submitted_at) AS since,
                date_diff('day', coalesce(h.since, a.submitted_at), (SELECT t FROM as_of)) AS days,
-               a.credit_code IN (SELECT credit_code FROM pool_members WHERE credit_code IS NOT NULL)
+               coalesce(a.credit_code IN (
+                   SELECT credit_code FROM pool_members
+                   WHERE credit_code IS NOT NULL AND kind IN ({kinds})
+                     AND coalesce(status, 'pool') IN ('pool', 'leader')
+                   UNION SELECT credit_code FROM carried_pool WHERE credit_code IS NOT NULL), false)
                    AS in_pool
         FROM applications a
         LEFT JOIN seen h ON h.application_id = a.application_id AND h.stage = a.stage

@@ -7,10 +7,12 @@ from lingpao.ingest.build import OUTCOME_TABLES
 from lingpao.ingest.cache import CACHE_TABLES
 from lingpao.orchestration.assets.results import table_result
 from lingpao.orchestration.resources import (
+    ROUNDS,
     CorrectionsResource,
     InboxResource,
     WarehouseResource,
     building,
+    round_of,
 )
 
 DUCKDB = {"duckdb"}
@@ -18,13 +20,17 @@ FILE_READ = "读取文件 "  # the start of the log line of each file read (`lin
 
 
 class ScanConfig(dg.Config):
-    """`full`: read every inbox file again, whatever the parsed-file cache holds."""
+    """`full`: read every inbox file again, whatever the parsed-file cache holds; `fingerprint`:
+    what the round's inputs were when the run was asked for (recorded once it is published, so
+    that the next run knows whether the round changed)."""
 
     full: bool = False
+    fingerprint: str | None = None
 
 
 @dg.multi_asset(
     group_name="ingest",
+    partitions_def=ROUNDS,
     specs=[
         dg.AssetSpec(
             "inbox_files",
@@ -54,7 +60,14 @@ def inbox(
     def reading(name: str, number: int, total: int) -> None:
         context.log.info(f"{FILE_READ}{number}/{total} {name}")
 
-    with building(inbox, warehouse, full=config.full, on_file=reading) as b:
+    with building(
+        round_of(context),
+        inbox,
+        warehouse,
+        full=config.full,
+        on_file=reading,
+        fingerprint=config.fingerprint,
+    ) as b:
         report = pipeline.scan(b)
         yield table_result(
             b.conn,
@@ -68,10 +81,14 @@ def inbox(
             yield table_result(b.conn, table, asset_key=table)
 
 
-@dg.asset(group_name="ingest", kinds=DUCKDB, deps=["inbox_files", "raw_platform"])
-def platform_rows(inbox: InboxResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name="ingest", kinds=DUCKDB, deps=["inbox_files", "raw_platform"], partitions_def=ROUNDS
+)
+def platform_rows(
+    context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Every row of every platform snapshot read, normalised, with its source."""
-    with building(inbox, warehouse) as b:
+    with building(round_of(context), inbox, warehouse) as b:
         _, kept = pipeline.platform_rows(b)
         return table_result(b.conn, "platform_rows", kept_from_last_run=kept)
 
@@ -83,15 +100,19 @@ def corrected_table(name: str, source: str, deps: list[str], description: str, s
     @dg.multi_asset(
         name=name,
         group_name="ingest",
+        partitions_def=ROUNDS,
         specs=[
             dg.AssetSpec(name, deps=deps, kinds=DUCKDB, description=description),
             dg.AssetSpec(outcomes, deps=deps, kinds=DUCKDB),
         ],
     )
     def corrected(
-        inbox: InboxResource, warehouse: WarehouseResource, corrections: CorrectionsResource
+        context: dg.AssetExecutionContext,
+        inbox: InboxResource,
+        warehouse: WarehouseResource,
+        corrections: CorrectionsResource,
     ):
-        with building(inbox, warehouse, corrections) as b:
+        with building(round_of(context), inbox, warehouse, corrections) as b:
             _, applied = step(b)
             yield table_result(b.conn, name, asset_key=name, corrections_applied=applied)
             yield table_result(b.conn, outcomes, asset_key=outcomes)
@@ -99,13 +120,6 @@ def corrected_table(name: str, source: str, deps: list[str], description: str, s
     return corrected
 
 
-applications = corrected_table(
-    "applications",
-    "platform",
-    ["platform_rows"],
-    "Each application once, in its current state (the newest snapshot holding it), corrected.",
-    pipeline.applications,
-)
 city_submissions = corrected_table(
     "city_submissions",
     "city_table",
@@ -113,12 +127,22 @@ city_submissions = corrected_table(
     "Every application row of every city summary table (附件2) read, corrected.",
     pipeline.city_submissions,
 )
+applications = corrected_table(
+    "applications",
+    "platform",
+    ["platform_rows", "city_submissions"],
+    "Each application once, in its current state (the newest snapshot holding it), corrected; "
+    "in a round without platform exports, the city tables' rows.",
+    pipeline.applications,
+)
 
 
-@dg.asset(group_name="ingest", kinds=DUCKDB, deps=["platform_rows"])
-def stage_history(inbox: InboxResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.asset(group_name="ingest", kinds=DUCKDB, deps=["platform_rows"], partitions_def=ROUNDS)
+def stage_history(
+    context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Each stage an application was seen at across the snapshots, with when it was first seen."""
-    with building(inbox, warehouse) as b:
+    with building(round_of(context), inbox, warehouse) as b:
         pipeline.stage_history(b)
         return table_result(b.conn, "stage_history")
 
@@ -127,16 +151,20 @@ def stage_history(inbox: InboxResource, warehouse: WarehouseResource) -> dg.Mate
     group_name="ingest",
     kinds=DUCKDB,
     deps=["platform_correction_outcomes", "city_correction_outcomes"],
+    partitions_def=ROUNDS,
 )
-def correction_outcomes(inbox: InboxResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def correction_outcomes(
+    context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Every correction of the store: applied this run, or superseded by newer data, and why."""
-    with building(inbox, warehouse) as b:
+    with building(round_of(context), inbox, warehouse) as b:
         pipeline.correction_outcomes(b)
         return table_result(b.conn, "correction_outcomes")
 
 
 @dg.multi_asset(
     group_name="ingest",
+    partitions_def=ROUNDS,
     specs=[
         dg.AssetSpec(
             "pool_members",
@@ -152,9 +180,35 @@ def correction_outcomes(inbox: InboxResource, warehouse: WarehouseResource) -> d
         ),
     ],
 )
-def registry(inbox: InboxResource, warehouse: WarehouseResource):
+def registry(context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource):
     """Reference lists from inbox/registry (the shipped cluster list when the inbox has none)."""
-    with building(inbox, warehouse) as b:
+    with building(round_of(context), inbox, warehouse) as b:
         pipeline.registry(b)
         yield table_result(b.conn, "pool_members", asset_key="pool_members")
         yield table_result(b.conn, "clusters", asset_key="clusters")
+
+
+@dg.multi_asset(
+    group_name="ingest",
+    partitions_def=ROUNDS,
+    specs=[
+        dg.AssetSpec(
+            "carried_pool",
+            deps=["pool_members", "applications"],
+            kinds=DUCKDB,
+            description="Pool members carried from earlier rounds (as the round's pools say).",
+        ),
+        dg.AssetSpec(
+            "leaders_as_of",
+            deps=["pool_members", "applications"],
+            kinds=DUCKDB,
+            description="Every leader as of the round: certified before it, not adjusted since.",
+        ),
+    ],
+)
+def carried(context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource):
+    """What earlier rounds carry into this one (the rules read the pool and the leaders as of it)."""
+    with building(round_of(context), inbox, warehouse) as b:
+        pipeline.carried(b)
+        yield table_result(b.conn, "carried_pool", asset_key="carried_pool")
+        yield table_result(b.conn, "leaders_as_of", asset_key="leaders_as_of")

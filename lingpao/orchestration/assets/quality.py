@@ -5,12 +5,15 @@ from pathlib import Path
 import dagster as dg
 
 from lingpao import pipeline
+from lingpao.foundation.layout import Layout
 from lingpao.orchestration.assets.results import table_result
 from lingpao.orchestration.resources import (
+    ROUNDS,
     CorrectionsResource,
     InboxResource,
     WarehouseResource,
     building,
+    round_of,
 )
 from lingpao.quality.report import report
 from lingpao.quality.rules import RULES
@@ -28,16 +31,24 @@ CHECKED_RULES = sorted(RULES)
         "clusters",
         "inbox_files",
         "platform_rows",
+        "carried_pool",
+        "leaders_as_of",
     ],
+    partitions_def=ROUNDS,
     check_specs=[
         dg.AssetCheckSpec(name=rule, asset="dq_issues", description=RULES[rule].name)
         for rule in CHECKED_RULES
     ],
 )
-def dq_issues(inbox: InboxResource, warehouse: WarehouseResource, corrections: CorrectionsResource):
+def dq_issues(
+    context: dg.AssetExecutionContext,
+    inbox: InboxResource,
+    warehouse: WarehouseResource,
+    corrections: CorrectionsResource,
+):
     """Every failed rule on every record (contract §3.2), one row each, with the stewards' decisions;
     one asset check per rule (counting the issues still open)."""
-    with building(inbox, warehouse, corrections) as b:
+    with building(round_of(context), inbox, warehouse, corrections) as b:
         issues = pipeline.dq_issues(b)
         result = table_result(b.conn, "dq_issues")
     still_open = issues[issues["status"] == "open"] if len(issues) else issues
@@ -66,6 +77,7 @@ class ReportConfig(dg.Config):
 @dg.asset(
     group_name="quality",
     deps=["serving_warehouse"],
+    partitions_def=ROUNDS,
     check_specs=[
         dg.AssetCheckSpec(
             name="suites_agree_with_sql",
@@ -74,11 +86,17 @@ class ReportConfig(dg.Config):
         )
     ],
 )
-def data_docs(config: ReportConfig, inbox: InboxResource, warehouse: WarehouseResource):
-    """The Great Expectations Data Docs (offline), for the suites whose input changed; built after
-    publishing, so the dashboard never waits for it."""
-    docs = Path(warehouse.docs)
-    suites = report(Path(warehouse.serving), inbox.programme(), docs, full=config.full)
+def data_docs(
+    context: dg.AssetExecutionContext,
+    config: ReportConfig,
+    inbox: InboxResource,
+    warehouse: WarehouseResource,
+):
+    """The Great Expectations Data Docs (offline) of the round, for the suites whose input changed;
+    built after publishing, so the dashboard never waits for it."""
+    year = round_of(context)
+    docs = Layout.docs_folder(Path(warehouse.docs), year)
+    suites = report(Path(warehouse.serving), inbox.programme(year), docs, full=config.full)
     yield dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(docs / "index.html")),

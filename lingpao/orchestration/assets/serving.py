@@ -6,7 +6,13 @@ from pathlib import Path
 import dagster as dg
 
 from lingpao import pipeline
-from lingpao.orchestration.resources import InboxResource, WarehouseResource, building
+from lingpao.orchestration.resources import (
+    ROUNDS,
+    InboxResource,
+    WarehouseResource,
+    building,
+    round_of,
+)
 
 
 class PublishConfig(dg.Config):
@@ -19,13 +25,19 @@ class PublishConfig(dg.Config):
 def serving_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     """The asset that publishes the warehouse once all of `upstream` are built."""
 
-    @dg.asset(name="serving_warehouse", group_name="serving", deps=list(upstream))
+    @dg.asset(
+        name="serving_warehouse", group_name="serving", deps=list(upstream), partitions_def=ROUNDS
+    )
     def serving_warehouse(
-        config: PublishConfig, inbox: InboxResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        config: PublishConfig,
+        inbox: InboxResource,
+        warehouse: WarehouseResource,
     ) -> dg.MaterializeResult:
-        """A read-only copy of the finished warehouse for the dashboard (with its small aggregate
-        tables), swapped in atomically."""
-        with building(inbox, warehouse) as b:
+        """A read-only copy of the finished warehouse for the dashboard (every round, with the
+        leaders, the views over the rounds and the pages' small aggregate tables), swapped in
+        atomically."""
+        with building(round_of(context), inbox, warehouse) as b:
             target = pipeline.serve(b, Path(warehouse.serving), config.allow_shrink)
         return dg.MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})
 

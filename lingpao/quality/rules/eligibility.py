@@ -25,7 +25,7 @@ RULES = [
                           arg_max(stage_label, application_id) AS stage_label
                    FROM current_apps WHERE application_type = 'pool_entry' GROUP BY 1) p USING (credit_code)
         WHERE a.application_type = 'certification' AND a.credit_code IS NOT NULL
-          AND a.credit_code NOT IN (SELECT credit_code FROM pool_members WHERE credit_code IS NOT NULL)
+          AND a.credit_code NOT IN (SELECT credit_code FROM pool_now)
           AND NOT EXISTS (SELECT 1 FROM current_apps e
                           WHERE e.application_type = 'pool_entry' AND e.credit_code = a.credit_code
                             AND coalesce(e.stage, '') NOT IN ('county_returned', 'city_rejected'))""",
@@ -39,14 +39,17 @@ RULES = [
         source="platform",
         sql="""
         SELECT a.record_key, a.credit_code, a.city, a.source_file, a.source_sheet, a.source_row, 'credit_code' AS field, a.credit_code AS value,
-               CASE WHEN m.status IS NULL THEN '该企业不在领跑者名单'
+               CASE WHEN l.status = 'adjusted'
+                    THEN '该企业已于' || l.adjusted_year || '年度调整出领跑者名单'
+                         || coalesce('（' || l.reason || '）', '')
+                    WHEN m.status IS NULL THEN '该企业不在领跑者名单'
                     ELSE '该企业在名单中的状态为“' || coalesce(m.status_raw, m.status) || '”，不是领跑者' END AS note
         FROM current_apps a
         LEFT JOIN (SELECT credit_code, any_value(status) AS status, any_value(status_raw) AS status_raw
                    FROM pool_members GROUP BY 1) m USING (credit_code)
+        LEFT JOIN leaders_as_of l USING (credit_code)
         WHERE a.application_type = 'info_update' AND a.credit_code IS NOT NULL
-          AND a.credit_code NOT IN (SELECT credit_code FROM pool_members
-                                    WHERE status = 'leader' AND credit_code IS NOT NULL)""",
+          AND a.credit_code NOT IN (SELECT credit_code FROM leaders_now)""",
     ),
     Rule(
         "duplicate_application",
@@ -90,6 +93,7 @@ RULES = [
         "application_id",
         source="platform",
         contract=False,
+        needs_platform=True,
         sql="""
         SELECT record_key, credit_code, city, source_file, source_sheet, source_row,
                'application_id' AS field, NULL AS value,

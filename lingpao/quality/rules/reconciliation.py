@@ -16,6 +16,7 @@ RULES = [
         "application_id",
         source="platform",
         reads_city_tables=True,
+        needs_platform=True,
         sql="""
         SELECT a.record_key, a.credit_code, a.city, a.source_file, a.source_sheet, a.source_row, 'application_id' AS field, a.application_id AS value,
                CASE WHEN a.city NOT IN (SELECT city FROM city_submissions WHERE city IS NOT NULL)
@@ -38,6 +39,7 @@ RULES = [
         "sql",
         "credit_code",
         source="city_table",
+        needs_platform=True,
         sql="""
         SELECT s.record_key, s.credit_code, s.city, s.source_file, s.source_sheet, s.source_row, 'credit_code' AS field, s.credit_code_raw AS value,
                CASE WHEN s.credit_code IS NULL THEN '统一社会信用代码为空，无法与平台申报对应'
@@ -57,6 +59,7 @@ RULES = [
         "sql",
         "company_name",
         source="city_table",
+        needs_platform=True,
         sql="""
         WITH matched AS (
             SELECT s.*, a.application_id, a.company_name AS platform_name, a.application_type AS platform_type,

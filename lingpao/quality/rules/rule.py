@@ -26,6 +26,7 @@ class Rule:
     contract: bool = True
     applies_unless: str | None = None  # not reported on a record that already fails this rule
     reads_city_tables: bool = False  # a platform rule whose result depends on the city tables
+    needs_platform: bool = False  # not applied in a round without platform exports
     advice: str = "核对后更正"  # what a city bureau does about a failure (its table's check)
 
 
