@@ -39,6 +39,8 @@ from lingpao.marts.shortlist import exclusions, shortlist_sql
 from lingpao.quality.issues import find_issues, rules_fingerprint
 from lingpao.quality.rules import RULES
 from lingpao.quality.status import with_decisions
+from lingpao.review.store import ReviewStore
+from lingpao.review.tables import certified_ids, write_tables
 from lingpao.warehouse.connection import (
     replace_table,
     replace_table_from_sql,
@@ -71,6 +73,7 @@ class Build:
     limits: Limits | None = None
     on_file: FileProgress | None = None  # hears of each inbox file as it is read
     prefix: str = ""  # before the round's file names (`2024/`), so that they are unique
+    review: ReviewStore | None = None  # the decisions of the round's close
     fingerprint: str | None = None  # of the round's inputs, recorded once it is published
     _corrections: pd.DataFrame | None = field(default=None, repr=False)
     _decisions: pd.DataFrame | None = field(default=None, repr=False)
@@ -108,8 +111,10 @@ def platform_rows(b: Build) -> tuple[int, bool]:
 
 
 def applications(b: Build) -> tuple[int, int]:
-    """Each application once, in its current state, corrected; (rows, corrections applied)."""
-    return build_applications(b.conn, b.programme, b.corrections)
+    """Each application once, in its current state, corrected, the province's certification over
+    the platform's stage; (rows, corrections applied)."""
+    certified = certified_ids(b.review, b.programme.year)
+    return build_applications(b.conn, b.programme, b.corrections, certified)
 
 
 def city_submissions(b: Build) -> tuple[int, int]:
@@ -128,6 +133,11 @@ def correction_outcomes(b: Build) -> int:
 def registry(b: Build) -> tuple[int, int]:
     """The pool list and the cluster list; (pool rows, cluster rows)."""
     return build_registry(b.conn, b.programme)
+
+
+def decisions(b: Build) -> dict[str, int]:
+    """The round's close as recorded: the review, the notice, certification, the leaders' check."""
+    return write_tables(b.conn, b.programme, b.review)
 
 
 def carried(b: Build) -> tuple[int, int]:
@@ -160,6 +170,7 @@ STEPS = (
     applications,
     stage_history,
     correction_outcomes,
+    decisions,
     registry,
     carried,
     dq_issues,
@@ -191,12 +202,14 @@ def programmes_of(conn: duckdb.DuckDBPyConnection, current: Programme) -> dict[i
     """The programme of every round the warehouse holds (the one being built as given)."""
     found = {}
     for year in years_in(conn):
-        found[year] = current if year == current.year else load_round_programme(year)
+        if year == current.year:
+            found[year] = current
+            continue
+        try:
+            found[year] = load_programme(year)
+        except (OSError, ValueError):  # its file gone or broken: its published part is kept
+            continue
     return found
-
-
-def load_round_programme(year: int) -> Programme:
-    return load_programme(year)
 
 
 def build(b: Build, serving: Path | None = None, allow_shrink: bool = False) -> None:
@@ -254,6 +267,7 @@ def round_fingerprints(layout: Layout, rounds: dict[int, RoundInbox]) -> dict[in
     the stewards' store, the reading and rule code, and the earlier rounds' (whose pool and
     leaders it reads). A round whose fingerprint differs from its last build's is built again."""
     store = CorrectionStore(layout.corrections).signature()
+    store += "|" + ReviewStore(layout.review).signature()
     code = f"{PARSER}|{rules_fingerprint()}"
     found: dict[int, str] = {}
     previous = ""
@@ -348,6 +362,7 @@ def run_build(
                             full=full,
                             prefix=where.prefix,
                             fingerprint=fingerprints.get(built_year),
+                            review=ReviewStore(layout.review),
                         ),
                         layout.serving,
                         allow_shrink,

@@ -25,6 +25,11 @@ ACTION_LABELS = {
     "run": "运行检查",
     "submit_table": "上报汇总表",
     "rollback_table": "回退汇总表版本",
+    "run_review": "组织专家评审、公示和认定",
+    "read_review_scores": "查看各位专家的评分",
+    "read_review_outcome": "查看评审进度、建议名单和认定名单",
+    "submit_leader_check": "提交领跑者年度核查",
+    "confirm_adjustments": "确认领跑者调整",
 }
 
 PROVINCE = frozenset(
@@ -38,6 +43,11 @@ PROVINCE = frozenset(
         "run",
         "submit_table",
         "rollback_table",
+        "run_review",
+        "read_review_scores",
+        "read_review_outcome",
+        "submit_leader_check",
+        "confirm_adjustments",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -45,10 +55,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the province's rights, and the decisions on records
     "steward": PROVINCE | {"correct", "waive", "reopen", "accept_proposal"},
     # aggregates and company names: no contact data, no record-level issues, no changes
-    "leadership": frozenset({"read_all_units", "export_shortlist"}),
+    # (the review's progress and lists, never one expert's scores)
+    "leadership": frozenset({"read_all_units", "export_shortlist", "read_review_outcome"}),
     # its own unit only (the Viewer's scope), and proposals instead of corrections
     "city": frozenset(
-        {"read_contacts", "read_records", "download_feedback", "propose", "submit_table"}
+        {
+            "read_contacts",
+            "read_records",
+            "download_feedback",
+            "propose",
+            "submit_table",
+            "read_review_outcome",
+            "submit_leader_check",
+        }
     ),
 }
 

@@ -64,7 +64,7 @@ class Viewer:
 
 
 # Actions a city bureau may take only on a record or table of a named unit (its own).
-UNIT_BOUND = frozenset({"propose", "submit_table", "download_feedback"})
+UNIT_BOUND = frozenset({"propose", "submit_table", "download_feedback", "submit_leader_check"})
 
 
 def operator(who: str) -> Viewer:

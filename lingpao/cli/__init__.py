@@ -11,6 +11,7 @@ from lingpao.cli import citydesk as cli_citydesk
 from lingpao.cli import corrections as cli_corrections
 from lingpao.cli import export as cli_export
 from lingpao.cli import programme as cli_programme
+from lingpao.cli import review as cli_review
 from lingpao.cli import users as cli_users
 from lingpao.cli.common import CommandError, add_location_options
 from lingpao.foundation.programme import PROJECT_ROOT
@@ -262,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_corrections.add_parser(commands)
     cli_users.add_parser(commands)
     cli_programme.add_parser(commands)
+    cli_review.add_parser(commands)
 
     sample = commands.add_parser(
         "sample",

@@ -27,8 +27,9 @@ def add_parser(commands) -> None:
     export.add_argument(
         "what",
         metavar="类别",
-        choices=["summary", "shortlist", "feedback", "city-template"],
-        help="summary、shortlist、feedback 或 city-template（见上）",
+        choices=["summary", "shortlist", "feedback", "city-template", "certified", "adjusted"],
+        help="summary、shortlist、feedback、city-template、certified（认定名单，.docx 或 .xlsx）"
+        "或 adjusted（调整名单，.docx 或 .xlsx）",
     )
     export.add_argument("--out", metavar="文件", help="要写入的 .xlsx 文件")
     export.add_argument(
@@ -53,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
 
     programme = load_programme()
     unit = unit_option(programme, args.city)
+    if args.what in ("certified", "adjusted"):
+        from lingpao.cli.review import close_for, export_list
+
+        if not args.out:
+            raise CommandError("需要 --out 文件（.docx 或 .xlsx）")
+        close, _ = close_for(args)
+        return export_list(close, args.what, Path(args.out))
     if args.what == "feedback":
         if bool(unit) == bool(args.all):
             raise CommandError("export feedback 需要 --city 单位 或 --all（二选一）")

@@ -98,6 +98,11 @@ class Layout:
         return self.warehouse.parent / "audit.sqlite"
 
     @property
+    def review(self) -> Path:
+        """The decisions of each round's close: review, notice, certification, leaders' check."""
+        return self.warehouse.parent / "review.sqlite"
+
+    @property
     def sessions(self) -> Path:
         """The dashboard's signed-in sessions (password mode)."""
         return self.warehouse.parent / "sessions.sqlite"

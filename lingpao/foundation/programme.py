@@ -37,6 +37,22 @@ class ProgrammeError(ValueError):
         super().__init__(f"{where}{key}：{problem}")
 
 
+DEFAULT_CRITERIA = {"创新能力": 30, "发展潜力": 25, "质量效益": 25, "引领带动": 20}
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    """How the round's expert review scores and chooses (the programme file's `[review]`)."""
+
+    criteria: dict[str, float]  # criterion -> its maximum, in the sheet's order
+    trim_from: int  # with this many experts or more, the highest and lowest totals are dropped
+    spread_flag: float  # experts' totals further apart than this are flagged for discussion
+    top_per_panel: int | None  # the proposed list: the best N of each panel ...
+    floor: float | None  # ... and / or those whose mean reaches this
+    combined_panel: str  # the panel of candidates whose direction has no panel of its own
+    notice_days: int  # the public notice's length in working days
+
+
 @dataclass(frozen=True)
 class Programme:
     """One programme year: windows, units, labels, evidence, header mappings and weights."""
@@ -102,6 +118,21 @@ class Programme:
     def documents(self) -> list[str]:
         """Documents a round asks for besides the evidence items (shown to the bureaus)."""
         return list(self.raw.get("documents", []))
+
+    @property
+    def review(self) -> ReviewRules:
+        """The expert review's criteria and rules (the defaults of the notice where not set)."""
+        spec = self.raw.get("review", {})
+        criteria = {c["name"]: float(c["max"]) for c in spec.get("criteria", [])}
+        return ReviewRules(
+            criteria=criteria or {k: float(v) for k, v in DEFAULT_CRITERIA.items()},
+            trim_from=int(spec.get("trim_from", 5)),
+            spread_flag=float(spec.get("spread_flag", 20)),
+            top_per_panel=spec.get("top_per_panel", 10),
+            floor=spec.get("floor"),
+            combined_panel=spec.get("combined_panel", "综合"),
+            notice_days=int(spec.get("notice_days", 5)),
+        )
 
     @property
     def hebei_prefix(self) -> str:
@@ -423,6 +454,36 @@ def check(raw: dict) -> list[tuple[str, str]]:
                 problems.append((f"city_passed.{type_id}", "缺少此项"))
             elif any(s not in ids for s in passed[type_id]):
                 problems.append((f"city_passed.{type_id}", "含有不存在的环节"))
+    review = raw.get("review")
+    if review is not None:
+        if not isinstance(review, dict):
+            problems.append(("review", "应为一个表"))
+        else:
+            for position, item in enumerate(review.get("criteria", [])):
+                if (
+                    not isinstance(item, dict)
+                    or not isinstance(item.get("name"), str)
+                    or not isinstance(item.get("max"), (int, float))
+                    or isinstance(item.get("max"), bool)
+                    or item["max"] <= 0
+                ):
+                    problems.append((f"review.criteria[{position}]", "应有 name 和正数 max"))
+            for key in ("trim_from", "notice_days", "top_per_panel"):
+                value = review.get(key)
+                if value is not None and (not isinstance(value, int) or value < 1):
+                    problems.append((f"review.{key}", "应为正整数"))
+            for key in ("spread_flag", "floor"):
+                value = review.get(key)
+                if value is not None and (
+                    not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0
+                ):
+                    problems.append((f"review.{key}", "应为非负数"))
+            if (
+                review.get("top_per_panel") is None
+                and review.get("floor") is None
+                and ("top_per_panel" in review or "floor" in review)
+            ):
+                problems.append(("review", "建议名单至少要有 top_per_panel 或 floor 之一"))
     progress = need("progress", dict)
     if progress is not None:
         for kind in ("kpis", "funnel", "waiting"):

@@ -260,6 +260,85 @@ def tables(programme: Programme) -> dict[str, dict[str, str]]:
             "reasons": "VARCHAR[]",
             "reason_text": "VARCHAR",
         },
+        # The close of the round (contract §6), copied from the review store by each run.
+        "review_candidates": {
+            "version": "INTEGER",
+            "application_id": "VARCHAR",
+            "credit_code": "VARCHAR",
+            "company_name": "VARCHAR",
+            "city": "VARCHAR",
+            "county": "VARCHAR",
+            "cluster": "VARCHAR",
+            "direction": "VARCHAR",
+            "panel": "VARCHAR",
+            "preliminary_score": "DOUBLE",
+            "decision": "VARCHAR",
+            "decision_reason": "VARCHAR",
+        },
+        "review_assignments": {
+            "version": "INTEGER",
+            "expert_id": "VARCHAR",
+            "application_id": "VARCHAR",
+            "excluded_reason": "VARCHAR",
+        },
+        "review_scores": {
+            "version": "INTEGER",
+            "expert_id": "VARCHAR",
+            "application_id": "VARCHAR",
+            "criterion": "VARCHAR",
+            "score": "DOUBLE",
+            "sheet_version": "INTEGER",
+        },
+        "review_result": {
+            "application_id": "VARCHAR",
+            "company_name": "VARCHAR",
+            "city": "VARCHAR",
+            "cluster": "VARCHAR",
+            "direction": "VARCHAR",
+            "panel": "VARCHAR",
+            "experts": "INTEGER",
+            "mean_score": "DOUBLE",
+            "spread": "DOUBLE",
+            "flagged": "BOOLEAN",
+            "rank_in_panel": "INTEGER",
+            "proposed": "BOOLEAN",
+        },
+        "notice": {
+            "start": "DATE",
+            "end": "DATE",
+            "working_days": "INTEGER",
+            "companies": "INTEGER",
+        },
+        "notice_objections": {
+            "objection_id": "INTEGER",
+            "application_id": "VARCHAR",
+            "received_at": "VARCHAR",
+            "text": "VARCHAR",
+            "decision": "VARCHAR",
+            "reason": "VARCHAR",
+            "decided_by": "VARCHAR",
+        },
+        "certified": {
+            "application_id": "VARCHAR",
+            "credit_code": "VARCHAR",
+            "company_name": "VARCHAR",
+            "city": "VARCHAR",
+            "county": "VARCHAR",
+            "cluster": "VARCHAR",
+            "direction": "VARCHAR",
+            "certified_at": "VARCHAR",
+            "decided_by": "VARCHAR",
+        },
+        "leader_checks": {
+            "credit_code": "VARCHAR",
+            "company_name": "VARCHAR",
+            "unit": "VARCHAR",
+            "cluster": "VARCHAR",
+            "result": "VARCHAR",
+            "reason": "VARCHAR",
+            "submitted_by": "VARCHAR",
+            "confirmed_by": "VARCHAR",
+        },
         # The platform's own rule failures, kept while the platform and registry do not change.
         "platform_issues": {
             "record_key": "VARCHAR",
@@ -296,7 +375,16 @@ def tables(programme: Programme) -> dict[str, dict[str, str]]:
 
 
 # The contract's tables (§3.1): each row says its round.
-ROUND_TABLES = ("applications", "stage_history", "city_submissions", "dq_issues", "shortlist")
+ROUND_TABLES = (
+    "applications",
+    "stage_history",
+    "city_submissions",
+    "dq_issues",
+    "shortlist",
+    "review_candidates",
+    "certified",
+    "leader_checks",
+)
 
 
 def columns(name: str, programme: Programme) -> dict[str, str]:

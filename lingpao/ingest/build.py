@@ -122,26 +122,39 @@ def city_applications_sql(programme: Programme) -> str:
 
 
 def build_applications(
-    conn: duckdb.DuckDBPyConnection, programme: Programme, corrections: pd.DataFrame
+    conn: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    corrections: pd.DataFrame,
+    certified: list[str] | None = None,
 ) -> tuple[int, int]:
     """Each application once, in its current state (the newest snapshot holding it), corrected;
     kept when neither the platform files nor the platform corrections changed. In a round without
-    platform exports, the city tables' rows (built first, corrected there)."""
+    platform exports, the city tables' rows (built first, corrected there). The applications the
+    province `certified` are at `certified`, whatever stage the platform still shows."""
+    certified = sorted(certified or [])
     if not programme.has_platform:
         count = replace_table_from_sql(
             conn, "applications", city_applications_sql(programme), programme
         )
         replace_table(conn, OUTCOME_TABLES["platform"], pd.DataFrame(), programme)
-        return count, 0
-    return build_corrected(
-        conn,
-        "applications",
-        "platform",
-        CURRENT_APPLICATIONS_SQL,
-        programme,
-        corrections,
-        stamp=platform_stamp(conn, programme),
-    )
+        applied = 0
+    else:
+        count, applied = build_corrected(
+            conn,
+            "applications",
+            "platform",
+            CURRENT_APPLICATIONS_SQL,
+            programme,
+            corrections,
+            stamp=repr((platform_stamp(conn, programme), certified)),
+        )
+    if certified:
+        conn.execute(
+            "UPDATE applications SET stage = 'certified' WHERE stage IS DISTINCT FROM 'certified' "
+            "AND application_id IN (SELECT unnest(?::VARCHAR[]))",
+            [certified],
+        )
+    return count, applied
 
 
 def build_city_submissions(

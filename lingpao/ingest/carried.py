@@ -25,17 +25,18 @@ DECISION_TABLES = ("certified", "leader_checks")
 
 
 def _main_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables and views of `main` (the decisions are views over the rounds)."""
     rows = conn.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main'"
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = "
+        "current_database() AND table_schema = 'main'"
     ).fetchall()
     return {r[0] for r in rows}
 
 
 def events_sql(conn: duckdb.DuckDBPyConnection, programme: Programme) -> str:
     """Every certification and adjustment known, one row each: credit_code, company_name, city,
-    cluster, year, kind (`certified` | `adjusted`), reason, source, programme_year (the round
-    whose inputs say so)."""
+    cluster, year, kind (`certified` | `adjusted`, or `seen`: an application that only tells where
+    the company is), reason, source, programme_year (the round whose inputs say so)."""
     parts = []
     for year in years_in(conn):
         schema, present = schema_of(year), tables_of(conn, year)
@@ -54,10 +55,10 @@ def events_sql(conn: duckdb.DuckDBPyConnection, programme: Programme) -> str:
         if "applications" in present:
             parts.append(f"""
                 SELECT credit_code, company_name, city, cluster, {year} AS year,
-                       'certified' AS kind, NULL AS reason, 'platform' AS source,
-                       {year} AS programme_year
-                FROM {schema}.applications
-                WHERE application_type = 'certification' AND stage = 'certified'""")
+                       CASE WHEN application_type = 'certification' AND stage = 'certified'
+                            THEN 'certified' ELSE 'seen' END AS kind,
+                       NULL AS reason, 'platform' AS source, {year} AS programme_year
+                FROM {schema}.applications WHERE stage IS DISTINCT FROM 'draft'""")
     decided = _main_tables(conn)
     if "certified" in decided:
         parts.append("""
@@ -89,7 +90,10 @@ def leaders_sql(events: str, before: int | None = None) -> str:
         WITH known AS (SELECT * FROM ({events}) WHERE {condition}),
         certified AS (
             SELECT credit_code, min(year) AS since_year, max(year) AS last_certified,
-                   arg_min(source, year) AS source
+                   -- the first certification's source; in one year the province's decision
+                   -- before the registry, the registry before the platform (which may lag)
+                   arg_min(source, year * 10 + CASE source WHEN 'decision' THEN 0
+                                                    WHEN 'registry' THEN 1 ELSE 2 END) AS source
             FROM known WHERE kind = 'certified' GROUP BY 1
         ),
         adjusted AS (
@@ -99,7 +103,7 @@ def leaders_sql(events: str, before: int | None = None) -> str:
         named AS (
             SELECT credit_code, arg_max(company_name, year) AS company_name,
                    arg_max(city, year) AS city, arg_max(cluster, year) AS cluster
-            FROM known WHERE company_name IS NOT NULL OR city IS NOT NULL GROUP BY 1
+            FROM ({events}) WHERE company_name IS NOT NULL OR city IS NOT NULL GROUP BY 1
         )
         SELECT c.credit_code, n.company_name, n.city, n.cluster, c.since_year,
                CASE WHEN a.adjusted_year >= c.last_certified THEN 'adjusted' ELSE 'active' END

@@ -18,6 +18,7 @@ from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import Programme, load_programme
 from lingpao.ingest.inbox import RoundInbox, rounds_of
 from lingpao.pipeline import Build
+from lingpao.review.store import ReviewStore
 from lingpao.warehouse.connection import set_aside_if_damaged
 from lingpao.warehouse.rounds import clear_single_round_layout, use_main, use_round
 from lingpao.warehouse.runlock import run_lock
@@ -112,13 +113,18 @@ class WarehouseResource(DuckDBResource):
 
 
 class CorrectionsResource(dg.ConfigurableResource):
-    """The append-only store of the stewards' corrections and decisions (never rebuilt by a run)."""
+    """The append-only stores of what people decided (never rebuilt by a run): the stewards'
+    corrections and decisions, and the round's close (review, notice, certification, check)."""
 
     path: str
     backups: str
+    review: str
 
     def store(self) -> CorrectionStore:
         return CorrectionStore(Path(self.path), Path(self.backups))
+
+    def review_store(self) -> ReviewStore:
+        return ReviewStore(Path(self.review))
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Before a run reads the store: refuse a damaged one (never touched automatically) and
@@ -137,12 +143,19 @@ def building(
     """The domain's `Build` of round `year` on a write connection (working in the round's
     schema), for one asset's step."""
     store = corrections.store() if corrections is not None else None
+    review = corrections.review_store() if corrections is not None else None
     where = inbox.round(year)
     with warehouse.connection() as conn:
         use_round(conn, year)
         try:
             yield Build(
-                conn, where.folder, inbox.programme(year), store, prefix=where.prefix, **options
+                conn,
+                where.folder,
+                inbox.programme(year),
+                store,
+                prefix=where.prefix,
+                review=review,
+                **options,
             )
         finally:
             use_main(conn)
@@ -160,6 +173,6 @@ def make_resources(layout: Layout) -> dict:
             docs=str(layout.gx_docs),
         ),
         "corrections": CorrectionsResource(
-            path=str(layout.corrections), backups=str(layout.backups)
+            path=str(layout.corrections), backups=str(layout.backups), review=str(layout.review)
         ),
     }

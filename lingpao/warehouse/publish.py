@@ -122,7 +122,7 @@ def publish(
         for old in set(years_in(conn, "staging")) - set(years):
             conn.execute(f"DROP SCHEMA staging.{schema_of(old)} CASCADE")
         for year in years:
-            _publish_round(conn, catalog, year, programmes[year])
+            _publish_round(conn, catalog, year, programmes.get(year))
         for table in MAIN_TABLES:
             if table in _catalog_tables(conn, catalog, "main"):
                 conn.execute(
@@ -136,10 +136,11 @@ def publish(
 
 
 def _publish_round(
-    conn: duckdb.DuckDBPyConnection, catalog: str, year: int, programme: Programme
+    conn: duckdb.DuckDBPyConnection, catalog: str, year: int, programme: Programme | None
 ) -> None:
     """One round into the attached `staging`: its tables not already there as built, then (when
-    any was copied) its aggregates, and its stamps."""
+    any was copied) its aggregates, and its stamps. A round whose programme file cannot be read
+    keeps the aggregates it was published with."""
     schema = schema_of(year)
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS staging.{schema}")
     tables = served_tables(conn, year)
@@ -154,7 +155,7 @@ def _publish_round(
         conn.execute(
             f'CREATE OR REPLACE TABLE staging.{schema}."{table}" AS SELECT * FROM {schema}."{table}"'
         )
-    if copied or not set(SUMMARY_TABLES) <= present:
+    if programme is not None and (copied or not set(SUMMARY_TABLES) <= present):
         conn.execute(f"USE {catalog}.{schema}")
         try:
             build_summaries(conn, programme, into=f"staging.{schema}")

@@ -16,7 +16,17 @@ from lingpao.orchestration.resources import (
 )
 
 DUCKDB = {"duckdb"}
-FILE_READ = "读取文件 "  # the start of the log line of each file read (`lingpao.orchestration.run`)
+FILE_READ = "读取文件 "
+REVIEW_TABLES = {
+    "review_candidates": "The review's candidates: the shortlist frozen when it started (a version).",
+    "review_assignments": "Who scores whom, and the exclusions (own unit or employer).",
+    "review_scores": "Every score of each expert's newest sheet.",
+    "review_result": "Per candidate: experts, mean, spread, rank in its panel, proposed.",
+    "notice": "The public notice: start, end, working days.",
+    "notice_objections": "The objections raised during the notice and their decisions.",
+    "certified": "The companies the province certified this round.",
+    "leader_checks": "The units' yearly check of their leaders, and its confirmation.",
+}  # the start of the log line of each file read (`lingpao.orchestration.run`)
 
 
 class ScanConfig(dg.Config):
@@ -192,15 +202,37 @@ def registry(context: dg.AssetExecutionContext, inbox: InboxResource, warehouse:
     group_name="ingest",
     partitions_def=ROUNDS,
     specs=[
+        dg.AssetSpec(table, deps=["applications"], kinds=DUCKDB, description=description)
+        for table, description in REVIEW_TABLES.items()
+    ],
+)
+def review_tables(
+    context: dg.AssetExecutionContext,
+    inbox: InboxResource,
+    warehouse: WarehouseResource,
+    corrections: CorrectionsResource,
+):
+    """The round's close as the province recorded it (review, notice, certification, the leaders'
+    check), copied from the review store."""
+    with building(round_of(context), inbox, warehouse, corrections) as b:
+        pipeline.decisions(b)
+        for table in REVIEW_TABLES:
+            yield table_result(b.conn, table, asset_key=table)
+
+
+@dg.multi_asset(
+    group_name="ingest",
+    partitions_def=ROUNDS,
+    specs=[
         dg.AssetSpec(
             "carried_pool",
-            deps=["pool_members", "applications"],
+            deps=["pool_members", "applications", "certified", "leader_checks"],
             kinds=DUCKDB,
             description="Pool members carried from earlier rounds (as the round's pools say).",
         ),
         dg.AssetSpec(
             "leaders_as_of",
-            deps=["pool_members", "applications"],
+            deps=["pool_members", "applications", "certified", "leader_checks"],
             kinds=DUCKDB,
             description="Every leader as of the round: certified before it, not adjusted since.",
         ),
