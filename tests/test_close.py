@@ -344,3 +344,57 @@ def test_the_yearly_check_of_the_leaders(closing, tmp_path, monkeypatch):
         [adjusted],
     )
     assert row == [("adjusted", 2023, "连续两年亏损，已停产")]
+
+
+APP = str(Path(__file__).resolve().parent.parent / "lingpao" / "dashboard" / "app.py")
+
+
+def test_the_review_page_per_role(closing, monkeypatch):
+    """Stewards see each expert's scores and the objections; leadership the progress and the lists,
+    never an expert's score; a city bureau its own companies' outcome only."""
+    from streamlit.testing.v1 import AppTest
+
+    from lingpao.access.users import User, save_users
+
+    layout = closing["layout"]
+    certified = ReviewStore(layout.review).certified(2023)
+    unit = certified["city"].value_counts().index[0]
+    users = {
+        "steward": User(id="steward@example.com", role="steward", name="管理员"),
+        "leadership": User(id="boss@example.com", role="leadership", name="领导"),
+        "city": User(id="city@example.com", role="city", unit=unit, name="市局"),
+    }
+    save_users(layout.users, {u.id: u for u in users.values()}, load_programme(2023).units)
+    monkeypatch.setenv("LINGPAO_WAREHOUSE", str(layout.warehouse))
+    monkeypatch.setenv("LINGPAO_INBOX", str(layout.inbox))
+    monkeypatch.setenv("LINGPAO_PROGRAMMES", str(closing["programmes"]))
+    monkeypatch.setenv("LINGPAO_YEAR", "2023")
+
+    def review_as(role: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.user = {"email": users[role].id, "is_logged_in": True}
+        at.query_params["year"] = "2023"
+        at.run()
+        at.switch_page("views/review.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    def columns(at: AppTest) -> set[str]:
+        return {c for frame in at.dataframe for c in frame.value.columns}
+
+    steward = review_as("steward")
+    assert {"合计分", "专家编号", "异议内容"} <= columns(steward)
+    downloads = {d.proto.label for d in steward.get("download_button")}
+    assert {"下载认定名单（.docx）", "下载认定名单（.xlsx）", "下载评审结果（.xlsx）"} <= downloads
+    leadership = review_as("leadership")
+    assert not {"合计分", "专家编号", "异议内容", "提出人"} & columns(leadership)
+    assert {"平均分", "建议入选"} <= columns(leadership)
+    assert [b.key for b in leadership.button] == ["signout"]  # reads, never acts
+    city = review_as("city")
+    for frame in city.dataframe:
+        if "所属市" in frame.value.columns:
+            assert set(frame.value["所属市"]) <= {unit}, frame.value["所属市"].unique()
+    assert not {"合计分", "专家编号"} & columns(city)
+    assert not {d.proto.label for d in city.get("download_button")} & downloads - {
+        "下载核查表（.xlsx）"
+    }  # the province's lists are not a city's to send on
