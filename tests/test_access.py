@@ -55,7 +55,15 @@ def test_the_permission_table():
     assert not PERMISSIONS["city"] & {"correct", "waive", "reopen", "run", "read_all_units"}
     assert not PERMISSIONS["leadership"] & {"read_contacts", "read_records", "correct", "run"}
     assert PERMISSIONS["steward"] >= PERMISSIONS["province"] | {"correct", "waive", "reopen"}
-    assert set(PAGES["leadership"]) == {"progress", "applications", "shortlist", "clusters"}
+    assert set(PAGES["leadership"]) == {
+        "progress",
+        "applications",
+        "shortlist",
+        "clusters",
+        "review",  # the review's progress and outcome, never an expert's score
+        "rounds",
+        "company",  # a company across rounds: names and stages, no contacts
+    }
     assert "record" not in PAGES["leadership"]  # the list without contacts, no record's details
     assert city("保定").scope.unit == "保定" and LEADER.scope.contacts is False
     assert city("保定").may("propose", "保定") and not city("保定").may("propose", "唐山")

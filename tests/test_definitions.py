@@ -30,8 +30,23 @@ EXPECTED_DEPS = {  # every table of the warehouse is an asset, with what it is b
     "correction_outcomes": {"platform_correction_outcomes", "city_correction_outcomes"},
     "pool_members": {"inbox_files", "raw_pool", "raw_clusters", "file_cache"},  # one step
     "clusters": {"inbox_files", "raw_pool", "raw_clusters", "file_cache"},
-    "carried_pool": {"pool_members", "applications"},  # what earlier rounds carry into the round
-    "leaders_as_of": {"pool_members", "applications"},
+    # the round's close as the province recorded it, copied from the review store
+    **{
+        table: {"applications"}
+        for table in (
+            "review_candidates",
+            "review_assignments",
+            "review_scores",
+            "review_result",
+            "notice",
+            "notice_objections",
+            "certified",
+            "leader_checks",
+        )
+    },
+    # what earlier rounds carry into the round: their pools, certified leaders and checks
+    "carried_pool": {"pool_members", "applications", "certified", "leader_checks"},
+    "leaders_as_of": {"pool_members", "applications", "certified", "leader_checks"},
     "dq_issues": {
         "applications",
         "city_submissions",

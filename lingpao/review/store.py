@@ -147,6 +147,8 @@ class ReviewStore:
                     "adjustments",
                 )
             ]
+        if not any(counts):
+            return "r0"  # the same as no store: a run that creates the file changes nothing
         return "r" + ".".join(map(str, counts))
 
     # -- reading the current state of a round ---------------------------------------------------
