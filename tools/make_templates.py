@@ -96,9 +96,16 @@ def make_list_template(out: Path) -> None:
     row_text(table, [f"{{{{ r.{name} }}}}" for name in FIELDS])
     row_text(table, ["{%tr endfor %}"], merge=True)
     row_text(table, ["{%tr endfor %}"], merge=True)
+    # Word reads the cells' widths, LibreOffice and WPS the table's grid: set both (a merged row
+    # spans the grid and keeps its own width)
+    table.autofit = False
+    for column, width in zip(table.columns, WIDTHS, strict=True):
+        column.width = Cm(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, WIDTHS, strict=False):
-            cell.width = Cm(width)
+        cells = row.cells
+        if len({id(c._tc) for c in cells}) == len(cells):
+            for cell, width in zip(cells, WIDTHS, strict=True):
+                cell.width = Cm(width)
     paragraph(document, "")
     closing = paragraph(document, "{{ closing }}")
     closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
