@@ -1,6 +1,7 @@
 """Nothing is lost: an empty or shrunken inbox does not blank the dashboard, damaged files are named
 and handled (the warehouse rebuilt, the serving copy replaced, the corrections store left alone)."""
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from lingpao.corrections.store import Correction, CorrectionStore
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import load_programme
 from lingpao.orchestration.run import run_pipeline
+from lingpao.review.store import ReviewStore
 from tests.conftest import query
 from tests.helpers import copy_warehouse, lingpao_cli, platform_record, write_inbox
 
@@ -87,9 +89,15 @@ def test_a_damaged_store_stops_the_run_and_is_left_alone(sample_run, published):
     store.record(
         operator("王"), [Correction("platform", "X", "direction", None, "科技创新发展", "r")]
     )
+    with ReviewStore(layout.review).transaction():
+        pass  # the review store exists
     assert run_pipeline(
         Layout.resolve(sample_run["inbox"], published)
-    ).success  # backs the store up
+    ).success  # backs the stores up
+    (review_backup,) = layout.backups.glob(f"{layout.review.stem}-*.sqlite")
+    tables = {t for (t,) in sqlite3.connect(review_backup).execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}  # fmt: skip
+    assert {"reviews", "scores", "certifications"} <= tables
     backup = store.newest_backup()
     assert backup is not None and CorrectionStore(backup).corrections()["new_value"].tolist() == [
         "科技创新发展"
@@ -111,6 +119,11 @@ def test_backups_rotate(tmp_path):
     made = [store.backup(keep=3) for _ in range(5)]
     kept = sorted(store.backups.glob("corrections-*.sqlite"))
     assert kept == sorted(made[-3:]) and store.newest_backup() == made[-1]
+    review = ReviewStore(tmp_path / "review.sqlite")
+    with review.transaction():
+        pass
+    made = [review.backup(tmp_path / "backups", keep=2) for _ in range(4)]
+    assert sorted((tmp_path / "backups").glob("review-*.sqlite")) == sorted(made[-2:])
 
 
 def test_corrections_have_length_limits(tmp_path):

@@ -128,8 +128,9 @@ class CorrectionsResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Before a run reads the store: refuse a damaged one (never touched automatically) and
-        keep a rotating backup of a sound one."""
+        keep a rotating backup of a sound one; the review store's too."""
         self.store().backup()
+        self.review_store().backup(Path(self.backups))
 
 
 @contextlib.contextmanager

@@ -127,6 +127,23 @@ class ReviewStore:
             conn.execute("INSERT INTO meta VALUES ('sheet_key', ?)", (key,))
             return key
 
+    def backup(self, folder: Path, keep: int = 10) -> Path | None:
+        """Copy the store with SQLite's backup API into `folder`; keep the newest `keep`."""
+        if not self.path.exists():
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = folder / f"{self.path.stem}-{stamp}.sqlite"
+        copy = sqlite3.connect(target)
+        try:
+            with self._connection() as conn:
+                conn.backup(copy)
+        finally:
+            copy.close()
+        for old in sorted(folder.glob(f"{self.path.stem}-*.sqlite"))[:-keep]:
+            old.unlink(missing_ok=True)
+        return target
+
     def signature(self) -> str:
         """Changes whenever anything is recorded (a run then copies the round's part again)."""
         if not self.path.exists():
