@@ -384,6 +384,9 @@ def test_the_review_page_per_role(closing, monkeypatch):
 
     steward = review_as("steward")
     assert {"合计分", "专家编号", "异议内容"} <= columns(steward)
+    objections = next(f.value for f in steward.dataframe if "异议内容" in f.value.columns)
+    assert set(objections["处理"]) == {"异议成立", "异议不成立"}  # said, never the store's id
+    assert objections["收到时间"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d").all()
     downloads = {d.proto.label for d in steward.get("download_button")}
     assert {"下载认定名单（.docx）", "下载认定名单（.xlsx）", "下载评审结果（.xlsx）"} <= downloads
     leadership = review_as("leadership")

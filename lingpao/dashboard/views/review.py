@@ -19,11 +19,11 @@ from lingpao.dashboard import data
 from lingpao.dashboard.access import viewer
 from lingpao.dashboard.common import page, watch_run
 from lingpao.dashboard.runs import request_run
-from lingpao.dashboard.show import number, table
+from lingpao.dashboard.show import day, number, table, when
 from lingpao.labels import COLUMNS
 from lingpao.queries.review import ReviewView
 from lingpao.review.close import Close
-from lingpao.review.documents import check_template
+from lingpao.review.documents import CHECK_RESULTS, check_template
 from lingpao.review.store import ReviewRefused, ReviewStore
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -70,8 +70,27 @@ labels = data.labels()
 acts = who.may("run_review")
 
 
+# what the store records, as people say it; its moments in the programme's time
+VALUES = {
+    "decision": {
+        "upheld": "异议成立",
+        "dismissed": "异议不成立",
+        "keep": "保留",
+        "withdraw": "撤出",
+    },
+    "result": CHECK_RESULTS,
+}
+MOMENTS = ("received_at", "recorded_at", "decided_at", "last", "submitted_at", "confirmed_at")
+
+
 def shown(frame, drop: tuple[str, ...] = ()):
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+    for column, names in VALUES.items():
+        if column in frame:
+            frame = frame.assign(**{column: frame[column].map(lambda v, n=names: n.get(v, v))})
+    for column in MOMENTS:
+        if column in frame:
+            frame = frame.assign(**{column: frame[column].map(when)})
     if "direction" in frame:
         frame = frame.assign(
             direction=frame["direction"].map(lambda d: programme.directions.get(d, d))
@@ -99,7 +118,13 @@ stage = view.stage()
 steps = st.columns(4)
 steps[0].metric("专家评审", f"第{stage['version']}版" if stage["version"] else "未开始")
 notice = stage["notice"]
-steps[1].metric("公示", f"{notice['start']} 至 {notice['end']}" if notice else "未开始")
+steps[1].metric(
+    "公示",
+    f"{day(notice['start'])}至{day(notice['end'])}" if notice else "未开始",
+    help=f"{notice['start']} 至 {notice['end']}，{notice['working_days']}个工作日"
+    if notice
+    else None,
+)
 steps[2].metric("认定", f"{number(stage['certified'])} 家" if stage["certified"] else "未认定")
 progress = view.progress() if stage["version"] else None
 steps[3].metric(
