@@ -64,6 +64,8 @@ COLUMNS = {
     "revenue_growth": "营收年均增长率",
     "profit": "利润（万元）",
     "taxes": "上缴税金（万元）",
+    "profit_last_year": "利润上年（万元）",
+    "taxes_last_year": "上缴税金上年（万元）",
     "revenue_3y_ago": "营业收入前三年（万元）",
     "revenue_2y_ago": "营业收入前两年（万元）",
     "revenue_last_year": "营业收入上年（万元）",

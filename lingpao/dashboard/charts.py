@@ -9,6 +9,7 @@ used first out.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -75,3 +76,11 @@ def chosen_points(event: object, key: str) -> list[dict]:
     or none (a choice the chart keeps is acted on once)."""
     points = [p for p in selection(event).get("points") or [] if p.get("customdata") is not None]
     return points if fresh(key, [p.get("customdata") for p in points]) else []
+
+
+def count_colorbar(title: str, top: float) -> dict:
+    """A colour bar of counts: whole-number ticks (1, 2, 5 × 10ⁿ apart, about five), from zero."""
+    rough = max(float(top or 0) / 5, 1.0)
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    return {"title": {"text": title}, "tickformat": "d", "tick0": 0, "dtick": step}

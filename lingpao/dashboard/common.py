@@ -34,7 +34,8 @@ STYLE = """
 <style>
 [data-testid="stElementToolbar"] { display: none !important; }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
-[data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button,
+[data-testid="stFileUploaderDropzone"] button * { font-size: 0 !important; }
 [data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 0.9rem; }
 [data-testid="stMainMenu"], [data-testid="stAppDeployButton"], [data-testid="stSkipToContent"] {
   display: none !important; }

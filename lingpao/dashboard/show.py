@@ -96,7 +96,28 @@ def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = series.map(lambda v: "" if missing(v) else v).astype(object)
         elif pd.api.types.is_bool_dtype(series):
             out[column] = series.map(lambda v: "是" if v is True else "")
+        elif pd.api.types.is_numeric_dtype(series) and series.isna().any():
+            # the grid would say "None": the numbers as they read, an empty cell for none
+            out[column] = series.map(_plain_number).astype(object)
     return out
+
+
+def _formatted(value: object, style: str | None) -> str:
+    """A number as a NumberColumn of that format shows it; empty for none."""
+    if missing(value):
+        return ""
+    if style == "percent":
+        return f"{float(value):.2%}"
+    if style and style.startswith("%"):
+        return style % float(value)
+    return _plain_number(value)
+
+
+def _plain_number(value: object) -> str:
+    if missing(value):
+        return ""
+    number = float(value)
+    return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
 
 
 def table(
@@ -109,8 +130,14 @@ def table(
     """A table as people read it: short ones at their full height, wide ones with the `pinned`
     columns kept in view, no empty-value words; `select` ("single-row", "single-cell") makes a
     choice in it an event (returned)."""
-    shown = text_frame(frame)
     config = dict(formats or {})
+    for column, setting in list(config.items()):
+        if column in frame.columns and frame[column].isna().any():
+            # a formatted column with empty cells: formatted here, so none reads "None"
+            style = (setting or {}).get("type_config", {}).get("format")
+            frame = frame.assign(**{column: frame[column].map(lambda v, f=style: _formatted(v, f))})
+            del config[column]
+    shown = text_frame(frame)
     for column in pinned:
         if column in shown.columns:
             config[column] = st.column_config.Column(pinned=True)

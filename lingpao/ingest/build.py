@@ -105,15 +105,29 @@ def build_corrected(
 def city_applications_sql(programme: Programme) -> str:
     """A round without platform exports: each row of a city table (read, not superseded, as
     corrected) is an application, at the stage its city's table puts it at (the first stage of the
-    type's `city_passed`: recommended, or confirmed into the pool); its key is the row's."""
+    type's `city_passed`: recommended, or confirmed into the pool); its key is the row's, its
+    number the round and the credit code."""
     stages = " ".join(
         f"WHEN {literal(t)} THEN {literal(city_passed(programme, t)[0])}"
         for t in programme.types
         if city_passed(programme, t)
     )
     stage = f"CASE application_type {stages} END" if stages else "NULL"
+    year = programme.year
+    # the application's number as people can say it: the round and the company's credit code
+    # (stable when a city resends its table in another order); a row without a code of its own
+    # by its unit and row
+    number = f"""CASE WHEN credit_code IS NOT NULL
+                           AND count(*) OVER (PARTITION BY credit_code) = 1
+                      THEN '{year}-' || credit_code
+                      ELSE '{year}-' || coalesce(city, '未识别单位') || '-第' || source_row || '行'
+                           || CASE WHEN count(*) OVER (PARTITION BY city, source_row) > 1
+                                   THEN '-' || row_number() OVER (
+                                       PARTITION BY city, source_row ORDER BY record_key)
+                                   ELSE '' END
+                 END"""
     return f"""
-        SELECT record_key, record_key AS application_id, credit_code, company_name, city, county,
+        SELECT record_key, {number} AS application_id, credit_code, company_name, city, county,
                cluster, industry, application_type, direction, qualification, contact_name,
                contact_phone, {stage} AS stage, credit_code_raw, application_type_raw,
                direction_raw, contact_phone_raw, source_file, source_sheet, source_row,

@@ -122,11 +122,11 @@ def parse_file(
                 fields = parse_list(conn, sheets, file_hash, kind, programme)
     except UnreadableFile as error:
         fields = {"status": "unreadable", "reason": str(error)}
-    except Exception as error:  # a file must never stop the run: report what went wrong
+    except Exception:  # a file must never stop the run: report what went wrong
         log.warning("reading %s failed", path, exc_info=True)
         fields = {
             "status": "unreadable",
-            "reason": f"读取时出错（{type(error).__name__}），请另存后重新放入；详情见运行日志",
+            "reason": "读取时出错，请另存后重新放入；详情见运行日志",
         }
     if fields["status"] != "read":
         for table in CACHE_TABLES[1:]:

@@ -164,7 +164,7 @@ def open_xlsx(path: Path) -> Iterator[list[Sheet]]:
                 first = first_used_row(archive, name) if grid.num_rows else 0
                 sheets.append(ArrowSheet(name, grid, first))
     except Exception as error:  # fastexcel and the XML raise several types for a damaged file
-        raise UnreadableFile(f"表格文件损坏或格式不符（{type(error).__name__}）") from error
+        raise UnreadableFile("表格文件损坏或格式不符") from error
     yield sheets
 
 
@@ -319,7 +319,7 @@ def open_spreadsheet(path: Path, renamed: bool = False) -> Iterator[list[Sheet]]
     except python_calamine.PasswordError:
         raise UnreadableFile("文件设有打开密码（已加密），无法读取；请取消密码后重新放入") from None
     except Exception as error:  # calamine raises several types for corrupt files
-        raise UnreadableFile(f"表格文件损坏或格式不符（{type(error).__name__}）") from error
+        raise UnreadableFile("表格文件损坏或格式不符") from error
     try:
         sheets = []
         for name in workbook.sheet_names:
@@ -328,7 +328,7 @@ def open_spreadsheet(path: Path, renamed: bool = False) -> Iterator[list[Sheet]]
                     Sheet(name=name, rows=_calamine_rows(workbook.get_sheet_by_name(name)))
                 )
             except Exception as error:
-                raise UnreadableFile(f"工作表“{name}”无法读取（{type(error).__name__}）") from error
+                raise UnreadableFile(f"工作表“{name}”无法读取") from error
         yield sheets
     finally:
         workbook.close()
@@ -340,7 +340,7 @@ def read_docx(path: Path) -> list[Sheet]:
     try:
         document = docx.Document(str(path))
     except Exception as error:
-        raise UnreadableFile(f"Word 文件损坏或格式不符（{type(error).__name__}）") from error
+        raise UnreadableFile("Word 文件损坏或格式不符") from error
     sheets: list[Sheet] = []
     preamble: list[str] = []
     body = document.element.body

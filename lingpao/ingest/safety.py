@@ -91,10 +91,9 @@ def check_rows(path: Path, limits: Limits) -> None:
                             f"工作表有 {rows:,} 行，超过汇总表的上限 {limits.rows:,} 行，未读取；"
                             "请核对文件是否为本单位的汇总表"
                         )
-    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError):
         raise Refused(
-            f"文件不完整或已损坏（ZIP 结构错误，{type(error).__name__}），可能下载或复制中断；"
-            "请重新导出或复制"
+            "文件不完整或已损坏（压缩结构有误），可能下载或复制中断；请重新导出或复制"
         ) from None
 
 
@@ -204,8 +203,7 @@ def check_archive(path: Path, limits: Limits) -> None:
                             f"解压后过大（“{member.filename}”至少 {size >> 20} MB，压缩比 {ratio:.0f}:1），"
                             "疑为压缩炸弹，未读取"
                         )
-    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError):
         raise Refused(
-            f"文件不完整或已损坏（ZIP 结构错误，{type(error).__name__}），可能下载或复制中断；"
-            "请重新导出或复制"
+            "文件不完整或已损坏（压缩结构有误），可能下载或复制中断；请重新导出或复制"
         ) from None

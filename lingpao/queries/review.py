@@ -87,7 +87,19 @@ class ReviewView:
         """Who does not score whom, and why (province only)."""
         self._require("read_review_scores")
         pairs = self.close.store.assignments(self.close.year)
-        return pairs[pairs["excluded_reason"].notna()] if len(pairs) else pairs
+        if pairs.empty:
+            return pairs
+        pairs = pairs[pairs["excluded_reason"].notna()]
+        experts = self.close.store.experts(self.close.year).set_index("expert_id")["name"]
+        companies = self.close.store.candidates(self.close.year).set_index("application_id")[
+            "company_name"
+        ]
+        named = pairs.assign(
+            name=pairs["expert_id"].map(experts),
+            company_name=pairs["application_id"].map(companies),
+        )
+        first = ["expert_id", "name", "application_id", "company_name"]
+        return named[first + [c for c in named.columns if c not in first]]
 
     def candidates(self) -> pd.DataFrame:
         """The frozen candidates, with errors gained since and the steward's decisions."""
@@ -134,7 +146,9 @@ class ReviewView:
         if frame.empty:
             return frame
         names = self.close.notice_list().set_index("application_id")["company_name"]
-        return frame.assign(company_name=frame["application_id"].map(names))
+        named = frame.assign(company_name=frame["application_id"].map(names))
+        first = ["id", "application_id", "company_name"]
+        return named[first + [c for c in named.columns if c not in first]]
 
     def listed(self, kind: str) -> pd.DataFrame:
         """A published list (`notice`, `certified`, `adjusted`): a city bureau's own unit only."""

@@ -13,7 +13,7 @@ import streamlit as st
 from plotly.colors import sample_colorscale
 
 from lingpao.dashboard import data
-from lingpao.dashboard.charts import chart, chosen_points
+from lingpao.dashboard.charts import chart, chosen_points, count_colorbar
 from lingpao.dashboard.common import (
     SHOWN_ROWS,
     chart_safe,
@@ -124,8 +124,8 @@ def province_map(frame: pd.DataFrame, shown: str = measure) -> go.Figure:
         marker={"colorscale": [[0, sample_colorscale("Blues", [0.08])[0]],
                                [1, sample_colorscale("Blues", [0.93])[0]]],
                 "cmin": 0, "cmax": top, "color": [0], "showscale": True,
-                "colorbar": {"title": {"text": {"applications": "申报数", "pool_members": "培育库企业",
-                                                "certified": "已认定"}[shown]}}},
+                "colorbar": count_colorbar({"applications": "申报数", "pool_members": "培育库企业",
+                                            "certified": "已认定"}[shown], top)},
     )  # fmt: skip
     figure.update_layout(
         height=620,
@@ -230,7 +230,7 @@ else:
                 texttemplate="%{text}",
                 customdata=[[[i, j] for j in range(frame.shape[1])] for i in range(frame.shape[0])],
                 hovertemplate="%{y} · %{x}：%{z} 项<extra></extra>",
-                colorbar={"title": {"text": "申报数"}},
+                colorbar=count_colorbar("申报数", frame.values.max() if frame.size else 0),
             )
         )
         figure.update_layout(

@@ -59,17 +59,13 @@ st.text(f"统一社会信用代码：{code}")
 if len(leader):
     row = leader.iloc[0]
     status = LEADER_STATUS.get(row["status"], row["status"])
-    since = (
-        f"{int(row['since_year'])}年起为领跑者" if row["since_year"] == row["since_year"] else ""
-    )
-    adjusted = (
-        f"，{int(row['adjusted_year'])}年调整（{row['reason'] or '未注明原因'}）"
-        if row["status"] == "adjusted"
-        else ""
-    )
-    st.text(f"领跑者：{status}。{since}{adjusted}（来源：{LEADER_SOURCE.get(row['source'], '')}）")
+    parts = [f"{int(row['since_year'])}年认定"] if row["since_year"] == row["since_year"] else []
+    if row["status"] == "adjusted":
+        parts.append(f"{int(row['adjusted_year'])}年调整：{row['reason'] or '未注明原因'}")
+    parts.append(f"依据：{LEADER_SOURCE.get(row['source'], '')}")
+    st.text(f"领跑者状态：{status}（{'；'.join(parts)}）")
 else:
-    st.text("领跑者：否")
+    st.text("领跑者状态：不是领跑者企业")
 
 st.subheader("各年度的申报")
 if applications.empty:

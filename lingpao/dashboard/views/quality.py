@@ -9,7 +9,7 @@ import streamlit as st
 
 from lingpao.dashboard import data
 from lingpao.dashboard.actions import download
-from lingpao.dashboard.charts import chart, chosen_points
+from lingpao.dashboard.charts import chart, chosen_points, count_colorbar
 from lingpao.dashboard.common import chart_safe, link_params, page, searched
 from lingpao.dashboard.show import chosen_row, number, record_name, table, unit_order
 from lingpao.quality.rules import RULES
@@ -75,7 +75,7 @@ else:
                 texttemplate="%{text}",
                 customdata=[[[i, j] for j in range(frame.shape[1])] for i in range(frame.shape[0])],
                 hovertemplate="%{y} · %{x}：%{z} 项<extra></extra>",
-                colorbar={"title": {"text": "问题数"}},
+                colorbar=count_colorbar("问题数", frame.values.max() if frame.size else 0),
             )
         )
         figure.update_layout(

@@ -393,7 +393,13 @@ with checks_tab:
                     f"{unit}领跑者核查",
                 )
     checks = view.checks()
-    if len(checks):
+    if checks.empty:
+        st.info(f"{programme.year}年度尚无单位提交领跑者核查。")
+    else:
+        st.text(
+            f"已提交核查的单位 {checks['unit'].nunique()} 个，核查企业 {len(checks)} 家，"
+            f"其中正常 {int((checks['result'] == 'normal').sum())} 家。"
+        )
         adjust = checks[checks["result"] == "adjust"]
         st.subheader(f"建议调整（{len(adjust)} 家）")
         table(

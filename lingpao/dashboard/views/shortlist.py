@@ -36,10 +36,16 @@ columns = st.columns(3)
 columns[0].metric("列入名单", number(sum(listed.values())))
 columns[1].metric("未列入的认定申报", number(excluded_total))
 columns[2].metric("涉及方向", number(len(listed)))
-st.caption(
-    "综合得分 = 各项在本方向内按最小-最大归一后的加权和 × 100；权重："
-    f"{weights_text(programme.shortlist_weights)}。"
-)
+if programme.has_platform:
+    st.caption(
+        "综合得分 = 各项在本方向内按最小-最大归一后的加权和 × 100；权重："
+        f"{weights_text(programme.shortlist_weights)}。"
+    )
+else:
+    st.caption(
+        f"{programme.year}年度只有各市汇总表，没有平台导出的经营数据（研发费用、营业收入等），"
+        "综合得分无法计算：名单内的排名不代表先后，请以专家评审为准。"
+    )
 
 SHOWN = [
     "rank_in_direction",
