@@ -154,8 +154,15 @@ def submit_all(
                 page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
                     str(work / f"{unit}.xlsx")
                 )
-                page.get_by_role("button", name=f"确认上报{unit}汇总表").click(timeout=120_000)
-                page.get_by_text("已上报第").first.wait_for(timeout=120_000)
+                try:
+                    page.get_by_role("button", name=f"确认上报{unit}汇总表").click(timeout=120_000)
+                    page.get_by_text("已上报第").first.wait_for(timeout=120_000)
+                except Exception:  # say what the bureau saw, then stop the bench
+                    page.screenshot(path=str(work / f"failed_{unit}.png"), full_page=True)
+                    print(
+                        f"{unit}: no submission; the page said:\n{page.inner_text('body')[-3000:]}"
+                    )
+                    raise
                 done.append((unit, time.time()))
                 context.close()
                 time.sleep(gap)

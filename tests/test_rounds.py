@@ -11,11 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lingpao.access.roles import PAGE_TITLES, PAGES
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import PROGRAMME_DIR, ProgrammeError, read_programme
 from lingpao.pipeline import run_build
 from lingpao.sample.rounds import write_rounds
 from lingpao.sample.writers import write_csv, write_xlsx
+from tests.browser import needs_chromium
 from tests.conftest import query
 from tests.helpers import PLATFORM_HEADERS, lingpao_cli, platform_record
 
@@ -346,3 +348,32 @@ def test_year_over_year_per_unit_and_a_companys_history(pages, rounds):
     assert years == {y for (y,) in query(
         warehouse, "SELECT DISTINCT programme_year FROM applications WHERE credit_code = ?", [code]
     )}  # fmt: skip
+
+
+@needs_chromium()
+def test_a_city_tables_only_round_reads_as_a_person_would_in_a_browser(rounds, chromium):
+    """The 2024 round (city tables only, no platform numbers) on every page, in a real browser:
+    applications numbered as people say them, no file path, no None, no internal id."""
+    from tests.browser import LOCAL, SHOTS, open_page, serve
+    from tests.test_pages_by_role import NOT_FOR_PEOPLE, page_text, settled
+
+    layout = rounds["layout"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with serve(layout.warehouse, LINGPAO_INBOX=str(layout.inbox), LINGPAO_YEAR="2024") as base:
+        context = chromium.new_context(viewport={"width": 1440, "height": 2400}, locale="zh-CN")
+        page = open_page(context, base)
+        assert "2024年度" in page.locator('[data-testid="stSidebar"]').inner_text()
+        for name in [n for n in PAGES["province"] if n != "record"]:
+            if name != "progress":
+                page.locator('[data-testid="stSidebarNav"]').get_by_text(
+                    PAGE_TITLES[name], exact=True
+                ).click()
+            settled(page)
+            page.screenshot(path=str(SHOTS / f"round2024_{name}.png"))
+            assert page.locator('[data-testid="stException"]').count() == 0, name
+            text = page_text(page)
+            for what, pattern in NOT_FOR_PEOPLE.items():
+                found = pattern.search(text)
+                assert found is None, f"{name}: {what} “{found.group(0) if found else ''}”"
+            assert page.hosts <= LOCAL, name
+        context.close()

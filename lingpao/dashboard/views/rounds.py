@@ -83,7 +83,12 @@ wide = frame.pivot_table(
     index=dimension, columns="programme_year", values=METRICS, aggfunc="sum", fill_value=0
 )
 wide.columns = [f"{y}年{COLUMNS[m]}" for m, y in wide.columns]
-ordered = [f"{y}年{COLUMNS[m]}" for y in years for m in METRICS if f"{y}年{COLUMNS[m]}" in wide]
+ordered = [  # the chosen round first (in view), then the earlier ones, newest first
+    f"{y}年{COLUMNS[m]}"
+    for y in sorted(years, key=lambda y: (y != year, -y))
+    for m in METRICS
+    if f"{y}年{COLUMNS[m]}" in wide
+]
 wide = wide[ordered].reset_index()
 if dimension == "city":
     wide = wide.set_index("city").loc[unit_order(list(wide["city"]))].reset_index()
