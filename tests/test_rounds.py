@@ -362,7 +362,8 @@ def test_a_city_tables_only_round_reads_as_a_person_would_in_a_browser(rounds, c
     with serve(layout.warehouse, LINGPAO_INBOX=str(layout.inbox), LINGPAO_YEAR="2024") as base:
         context = chromium.new_context(viewport={"width": 1440, "height": 2400}, locale="zh-CN")
         page = open_page(context, base)
-        assert "2024年度" in page.locator('[data-testid="stSidebar"]').inner_text()
+        settled(page)
+        assert "2024年度" in page.inner_text("body")  # the page says which round it reads
         for name in [n for n in PAGES["province"] if n != "record"]:
             if name != "progress":
                 page.locator('[data-testid="stSidebarNav"]').get_by_text(
