@@ -19,6 +19,7 @@ import random
 import tempfile
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 
@@ -92,15 +93,19 @@ def main() -> None:
             close.import_sheet(STEWARD, fill(path, rng, programme.review.criteria), path.name)
     notice = close.start_notice(STEWARD, dt.date(args.year, 9, 27), 5)
     listed = close.notice_list()
+    received = dt.datetime(args.year, 9, 29, 10, 30, tzinfo=ZoneInfo(programme.timezone))
     if len(listed) >= 2:
         first, second = listed.iloc[0], listed.iloc[1]
         upheld = close.add_objection(
             STEWARD,
             first["company_name"],
             "（演示）反映该企业近三年发生过安全生产事故",
+            received_at=received,
             raised_by="群众来信",
         )
-        dismissed = close.add_objection(STEWARD, second["credit_code"], "（演示）对研发投入有疑问")
+        dismissed = close.add_objection(
+            STEWARD, second["credit_code"], "（演示）对研发投入有疑问", received_at=received
+        )
         close.decide_objection(STEWARD, upheld, True, "（演示）经核实，异议属实")
         close.decide_objection(STEWARD, dismissed, False, "（演示）研发费用专项审计报告齐全")
     certified = close.certify(STEWARD, notice["end"] + dt.timedelta(days=1))

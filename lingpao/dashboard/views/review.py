@@ -70,6 +70,11 @@ labels = data.labels()
 acts = who.may("run_review")
 
 
+SCORE_FORMATS = {
+    "平均分": st.column_config.NumberColumn(format="%.2f"),
+    "分差": st.column_config.NumberColumn(format="%.1f"),
+    "合计分": st.column_config.NumberColumn(format="%.1f"),
+}
 # what the store records, as people say it; its moments in the programme's time
 VALUES = {
     "decision": {
@@ -119,8 +124,8 @@ steps = st.columns(4)
 steps[0].metric("专家评审", f"第{stage['version']}版" if stage["version"] else "未开始")
 notice = stage["notice"]
 steps[1].metric(
-    "公示",
-    f"{day(notice['start'])}至{day(notice['end'])}" if notice else "未开始",
+    f"公示（{day(notice['start'])}起）" if notice else "公示",
+    f"至{day(notice['end'])}" if notice else "未开始",
     help=f"{notice['start']} 至 {notice['end']}，{notice['working_days']}个工作日"
     if notice
     else None,
@@ -249,7 +254,7 @@ with result_tab:
             f"{rules.floor:g} 分。"
         )
         st.metric("建议入选", number(int(result["proposed"].sum())))
-        table(shown(result), "rv_result", pinned=("企业名称",))
+        table(shown(result), "rv_result", pinned=("企业名称",), formats=SCORE_FORMATS)
         if not who.scope.unit:
             data_bytes = lambda: view.result_workbook()[0]  # noqa: E731
             st.download_button("下载评审结果（.xlsx）", data=data_bytes,
