@@ -346,6 +346,7 @@ def run_build(
             todo = rounds_to_build(layout, rounds, year, full)
             fingerprints = round_fingerprints(layout, rounds)
             store.backup()
+            ReviewStore(layout.review).backup(layout.backups)
             layout.warehouse.parent.mkdir(parents=True, exist_ok=True)
             with duckdb.connect(str(layout.warehouse)) as conn:
                 conn.execute("SET enable_progress_bar = false")
