@@ -29,7 +29,7 @@ viewer = sign_in()
 st.session_state["viewer"] = viewer
 allowed = PAGES[viewer.role]
 SECTIONS = {
-    "省级工作": [
+    "申报与评审": [
         ("progress", "总览", "monitoring"),
         ("applications", "申报列表", "list_alt"),
         ("quality", "数据质量", "fact_check"),
@@ -38,7 +38,7 @@ SECTIONS = {
     ],
     "数据管理": [("queue", "数据治理", "edit_note")],
     "市级报送": [("citydesk", "上报汇总表", "upload_file")],
-    "领导": [("clusters", "集群", "factory")],
+    "产业集群": [("clusters", "集群", "factory")],
     "历年": [("rounds", "历年对比", "timeline"), ("company", "企业档案", "apartment")],
 }
 HIDDEN = {"record"}  # opened from a list or a table, never from the menu
