@@ -398,6 +398,13 @@ def test_the_review_page_per_role(closing, monkeypatch):
         if "所属市" in frame.value.columns:
             assert set(frame.value["所属市"]) <= {unit}, frame.value["所属市"].unique()
     assert not {"合计分", "专家编号"} & columns(city)
+    own = query(
+        layout.serving,
+        "SELECT count(*) FROM round_2023.certified WHERE city = ?",
+        [unit],
+    )[0][0]
+    figure = next(m for m in city.metric if m.label.startswith("认定"))
+    assert figure.label == f"认定（{unit}）" and figure.value == f"{own} 家"  # its own, not all
     assert not {d.proto.label for d in city.get("download_button")} & downloads - {
         "下载核查表（.xlsx）"
     }  # the province's lists are not a city's to send on

@@ -46,13 +46,16 @@ class ReviewView:
         return frame[frame[column] == self.unit] if self.unit and len(frame) else frame
 
     def stage(self) -> dict:
-        """Where the round's close is: review version, notice, certification."""
+        """Where the round's close is: review version, notice, certification (a city bureau: its
+        own companies certified; whether certification happened at all: `closed`)."""
         self._require("read_review_outcome")
         year = self.close.year
+        certified = self.close.store.certified(year)
         return {
             "version": self.close.store.review_version(year),
             "notice": self.close.store.notice(year),
-            "certified": len(self.close.store.certified(year)),
+            "certified": len(self._own(certified)),
+            "closed": len(certified) > 0,
         }
 
     def progress(self) -> dict:

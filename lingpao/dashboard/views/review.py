@@ -130,7 +130,10 @@ steps[1].metric(
     if notice
     else None,
 )
-steps[2].metric("认定", f"{number(stage['certified'])} 家" if stage["certified"] else "未认定")
+steps[2].metric(
+    f"认定（{who.scope.unit}）" if who.scope.unit else "认定",
+    f"{number(stage['certified'])} 家" if stage["closed"] else "未认定",
+)
 progress = view.progress() if stage["version"] else None
 steps[3].metric(
     "评分表交回",
@@ -312,7 +315,7 @@ with notice_tab:
                     ),
                     "nt_objections",
                 )
-            if acts and not stage["certified"]:
+            if acts and not stage["closed"]:
                 with st.form("nt_add"):
                     company = st.selectbox("企业", list(listed["company_name"]), key="nt_company")
                     text = st.text_area("异议内容", max_chars=2000, key="nt_text")
