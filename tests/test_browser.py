@@ -4,6 +4,7 @@ every page renders, nothing is fetched from elsewhere, and hostile inbox values 
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from lingpao.access.users import User, save_users
 from lingpao.foundation.layout import Layout
 from lingpao.foundation.programme import load_programme
 from tests.browser import (
+    LINGPAO,
     LOCAL,
     ROOT,
     SHOTS,
@@ -73,8 +75,9 @@ def test_downloads_are_the_cli_workbooks(sample_run, chromium, tmp_path):
             page.close()
 
 
-def test_city_desk_checks_an_upload_in_a_real_browser(sample_run, chromium, tmp_path):
-    """A bureau's table uploaded on 上报汇总表: the check is on screen before anything is sent."""
+def test_city_desk_checks_an_upload_then_submits_as_a_run_publishes(sample_run, chromium, tmp_path):
+    """A bureau's table uploaded on 上报汇总表: the check is on screen before anything is sent; then
+    确认上报, clicked the moment another run publishes its result (deadline day), is taken."""
     base = tmp_path / "desk"
     shutil.copytree(sample_run["warehouse"].parent, base, ignore=shutil.ignore_patterns("*.lock"))
     warehouse, inbox = base / "warehouse.duckdb", base / "inbox"
@@ -91,6 +94,22 @@ def test_city_desk_checks_an_upload_in_a_real_browser(sample_run, chromium, tmp_
         assert "确认上报石家庄汇总表" in text and "申报行数" in text
         assert page.locator('[data-testid="stException"]').count() == 0
         assert not (inbox / "submissions").exists(), "a check keeps nothing"
+        serving = Layout.resolve(warehouse=warehouse).serving
+        before = serving.stat().st_ino
+        other = subprocess.Popen(
+            [LINGPAO, "run", "--full", "--no-report", "--warehouse", str(warehouse),
+             "--inbox", str(inbox)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            while serving.stat().st_ino == before and other.poll() is None:
+                time.sleep(0.05)
+            assert serving.stat().st_ino != before, "the other run published nothing"
+            page.get_by_role("button", name="确认上报石家庄汇总表").click()
+            page.get_by_text("已上报第1版").first.wait_for(timeout=30_000)
+        finally:
+            other.wait(timeout=120)
+        assert list((inbox / "submissions" / "石家庄").glob("v001_*")), "the click was taken"
         page.close()
 
 

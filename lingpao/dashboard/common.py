@@ -304,5 +304,11 @@ def watch_run(problem: str | None, ticket: object) -> None:
 
 
 def watch_published() -> None:
-    """Every page watches the run queue and the published copy (a fragment, re-run by itself)."""
+    """Every page watches the run queue and the published copy (a fragment, re-run by itself).
+
+    This is called as the page is drawn, so the copy it draws from is the one the page has seen:
+    the watcher reruns the page only when its own timed run finds a newer one. (Rerunning from here
+    would throw away the run in progress, and with it the click that started it: a 确认上报 made
+    just after another unit's result was published did nothing.)"""
+    st.session_state["_published"] = data.version()
     _watch()
