@@ -293,11 +293,15 @@ def _read(path: Path, query) -> object:
 
 
 def rounds_to_build(
-    layout: Layout, rounds: dict[int, RoundInbox], year: int | None, full: bool = False
+    layout: Layout,
+    rounds: dict[int, RoundInbox],
+    year: int | None,
+    full: bool = False,
+    current: dict[int, str] | None = None,
 ) -> list[int]:
     """The rounds a run builds: `year` alone when given, every round when `full`, else every round
     whose inputs changed since its last build, or that the serving copy lacks (a new round, a
-    copy set aside as damaged)."""
+    copy set aside as damaged). `current`: the rounds' fingerprints, when already taken."""
     if year is not None:
         return [year]
     if full:
@@ -316,7 +320,7 @@ def rounds_to_build(
 
     built = _read(layout.warehouse, builds) or {}
     served = set(_read(layout.serving, years_in) or [])
-    current = round_fingerprints(layout, rounds)
+    current = current if current is not None else round_fingerprints(layout, rounds)
     return [y for y in sorted(rounds) if built.get(y) != current[y] or y not in served]
 
 
@@ -343,8 +347,8 @@ def run_build(
         try:
             if year is not None and year not in rounds:
                 raise ValueError(f"收件箱中没有{year}年度的文件夹（{layout.inbox / str(year)}）")
-            todo = rounds_to_build(layout, rounds, year, full)
             fingerprints = round_fingerprints(layout, rounds)
+            todo = rounds_to_build(layout, rounds, year, full, fingerprints)
             store.backup()
             ReviewStore(layout.review).backup(layout.backups)
             layout.warehouse.parent.mkdir(parents=True, exist_ok=True)

@@ -166,8 +166,8 @@ def run_pipeline(
                 success=False,
                 failure=f"收件箱中没有{year}年度的文件夹（{layout.inbox / str(year)}）",
             )
-        todo = rounds_to_build(layout, rounds, year, full)
         fingerprints = round_fingerprints(layout, rounds)
+        todo = rounds_to_build(layout, rounds, year, full, fingerprints)
         instance = dg.DagsterInstance.ephemeral()
         instance.add_dynamic_partitions(ROUNDS.name, [str(y) for y in sorted(rounds)])
         results, built = [], []

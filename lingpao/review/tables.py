@@ -11,16 +11,16 @@ from lingpao.review import result as scoring
 from lingpao.review.store import ReviewStore
 from lingpao.warehouse.connection import replace_table
 
-TABLES = (
-    "review_candidates",
-    "review_assignments",
-    "review_scores",
-    "review_result",
-    "notice",
-    "notice_objections",
-    "certified",
-    "leader_checks",
-)
+TABLES = {  # each table of the round's close, with what it holds
+    "review_candidates": "The review's candidates: the shortlist frozen when it started (a version).",
+    "review_assignments": "Who scores whom, and the exclusions (own unit or employer).",
+    "review_scores": "Every score of each expert's newest sheet.",
+    "review_result": "Per candidate: experts, mean, spread, rank in its panel, proposed.",
+    "notice": "The public notice: start, end, working days.",
+    "notice_objections": "The objections raised during the notice and their decisions.",
+    "certified": "The companies the province certified this round.",
+    "leader_checks": "The units' yearly check of their leaders, and its confirmation.",
+}
 
 
 def certified_ids(store: ReviewStore | None, year: int) -> list[str]:

@@ -103,6 +103,15 @@ def shown(frame, drop: tuple[str, ...] = ()):
     return frame.rename(columns=HEADINGS)
 
 
+def list_downloads(kind: str, label: str, stem: str, key: str) -> None:
+    """A published list as the province publishes it, in Word and as a workbook (built on click)."""
+    for suffix, mime in ((".docx", DOCX), (".xlsx", XLSX)):
+        st.download_button(
+            f"下载{label}（{suffix}）", data=lambda s=suffix: view.document(kind, s)[0],
+            file_name=f"{stem}{suffix}", mime=mime, key=f"{key}{suffix}", on_click="ignore",
+        )  # fmt: skip
+
+
 def act(action, done: str, why: str) -> None:
     """Take a step of the close for the viewer; a refusal is said; then the warehouse follows."""
     try:
@@ -296,12 +305,7 @@ with notice_tab:
             "nt_list",
         )
         if not who.scope.unit:
-            for suffix, mime in ((".docx", DOCX), (".xlsx", XLSX)):
-                st.download_button(
-                    f"下载公示名单（{suffix}）", data=lambda s=suffix: view.document("notice", s)[0],
-                    file_name=f"{programme.year}年度拟认定名单{suffix}", mime=mime,
-                    key=f"nt_doc{suffix}", on_click="ignore",
-                )  # fmt: skip
+            list_downloads("notice", "公示名单", f"{programme.year}年度拟认定名单", "nt_doc")
         if who.may("read_review_scores"):
             objections = view.objections()
             st.subheader("异议")
@@ -362,12 +366,7 @@ with notice_tab:
             "ct_list",
         )
         if not who.scope.unit:
-            for suffix, mime in ((".docx", DOCX), (".xlsx", XLSX)):
-                st.download_button(
-                    f"下载认定名单（{suffix}）", data=lambda s=suffix: view.document("certified", s)[0],
-                    file_name=f"{programme.year}年度认定名单{suffix}", mime=mime,
-                    key=f"ct_doc{suffix}", on_click="ignore",
-                )  # fmt: skip
+            list_downloads("certified", "认定名单", f"{programme.year}年度认定名单", "ct_doc")
 
 with checks_tab:
     st.caption(

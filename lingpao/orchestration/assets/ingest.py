@@ -14,19 +14,10 @@ from lingpao.orchestration.resources import (
     building,
     round_of,
 )
+from lingpao.review.tables import TABLES as REVIEW_TABLES
 
 DUCKDB = {"duckdb"}
-FILE_READ = "读取文件 "
-REVIEW_TABLES = {
-    "review_candidates": "The review's candidates: the shortlist frozen when it started (a version).",
-    "review_assignments": "Who scores whom, and the exclusions (own unit or employer).",
-    "review_scores": "Every score of each expert's newest sheet.",
-    "review_result": "Per candidate: experts, mean, spread, rank in its panel, proposed.",
-    "notice": "The public notice: start, end, working days.",
-    "notice_objections": "The objections raised during the notice and their decisions.",
-    "certified": "The companies the province certified this round.",
-    "leader_checks": "The units' yearly check of their leaders, and its confirmation.",
-}  # the start of the log line of each file read (`lingpao.orchestration.run`)
+FILE_READ = "读取文件 "  # the start of the log line of each file read (`lingpao.orchestration.run`)
 
 
 class ScanConfig(dg.Config):
