@@ -4,6 +4,7 @@ object per page made for the session's viewer."""
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import TypeVar
@@ -15,7 +16,12 @@ import streamlit as st
 from lingpao.access.audit import AuditLog
 from lingpao.access.users import UsersFileError, load_users
 from lingpao.foundation.layout import Layout
-from lingpao.foundation.programme import Programme, available_years, load_programme
+from lingpao.foundation.programme import (
+    Programme,
+    available_years,
+    load_programme,
+    programmes_folder,
+)
 from lingpao.labels import Labels
 from lingpao.queries import NO_FILTERS, Filters, Served
 from lingpao.warehouse.connection import is_lock_conflict
@@ -75,19 +81,69 @@ def _enter(cursor: duckdb.DuckDBPyConnection, data_version: tuple, year: int | N
         cursor.execute("USE served")
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
+_ANSWERS: dict[tuple, pd.DataFrame] = {}  # (version, round, sql, params) -> the answer
+
+
+def _frozen(value: object) -> object:
+    """Parameters as a key: lists (of an IN list) as tuples, the type kept (1 and 1.0 and True
+    are one key to a dict, not to the query)."""
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, *map(_frozen, value))
+    return (type(value).__name__, value)
+
+
 def _cached(
     data_version: tuple[str, int, int], year: int | None, sql: str, params: tuple
 ) -> pd.DataFrame:
-    with _database(data_version).cursor() as cursor:
-        _enter(cursor, data_version, year)
-        return cursor.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
+    """A query's answer on one published version, asked once for every session (the copy never
+    changes: a run publishes a new one). Each caller gets its own frame (pandas copies on write,
+    so a page reshaping it leaves the kept one as it was)."""
+    key = (data_version, year, sql, _frozen(params))
+    answer = _ANSWERS.get(key)
+    if answer is None:
+        with _database(data_version).cursor() as cursor:
+            _enter(cursor, data_version, year)
+            answer = cursor.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
+        if len(_ANSWERS) >= 1024:  # answers of older versions and filters: all dropped at once
+            _ANSWERS.clear()
+        _ANSWERS[key] = answer
+    return answer.copy(deep=False)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+# Answers that depend only on the copy being served (and the programme files), kept per version
+# in plain dicts: a page asks for its round a hundred times as it draws (every time and date
+# shown is in its programme's time zone), and Streamlit's cache hashes its arguments on each call.
+_PER_VERSION: dict[tuple, object] = {}
+
+
+def _memo(key: tuple, make):
+    value = _PER_VERSION.get(key, _PER_VERSION)
+    if value is _PER_VERSION:  # (the dict itself: never a value)
+        if len(_PER_VERSION) > 256:  # old versions: dropped all at once, rebuilt on demand
+            _PER_VERSION.clear()
+        value = _PER_VERSION[key] = make()
+    return value
+
+
 def _rounds(data_version: tuple[str, int, int]) -> list[int]:
-    with _database(data_version).cursor() as cursor:
-        return years_in(cursor, "served")
+    def read() -> list[int]:
+        with _database(data_version).cursor() as cursor:
+            return years_in(cursor, "served")
+
+    return _memo(("rounds", data_version), read)
+
+
+@functools.cache
+def _programmes_folder() -> Path:
+    return programmes_folder()  # where the server was told they are, for its life
+
+
+def _programme_files() -> tuple[str, int]:
+    folder = _programmes_folder()
+    try:
+        return (str(folder), folder.stat().st_mtime_ns)  # a file added or removed changes it
+    except OSError:
+        return (str(folder), 0)
 
 
 def rounds() -> list[int]:
@@ -99,7 +155,9 @@ def rounds() -> list[int]:
         published = _rounds(current)
     except duckdb.Error:  # a damaged copy: the pages say so (`served_problem`)
         return []
-    return [y for y in published if y in available_years()]
+    files = _programme_files()
+    known = _memo(("years", files), lambda: set(available_years(Path(files[0]))))
+    return [y for y in published if y in known]
 
 
 def year() -> int:
@@ -134,9 +192,8 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return cursor
 
 
-@st.cache_resource
 def _programme(chosen: int) -> Programme:
-    return load_programme(chosen)
+    return _memo(("programme", chosen, _programme_files()), lambda: load_programme(chosen))
 
 
 def programme(chosen: int | None = None) -> Programme:
@@ -199,15 +256,20 @@ def people() -> dict[str, str]:
 def file_names() -> dict[str, str]:
     """A submitted table's stored path -> how people name it: the unit's version and the name it
     was sent under."""
-    frame = (
-        _run("SELECT file, unit, version, original_name FROM city_table_versions", ())
-        if "city_table_versions" in _tables()
-        else pd.DataFrame()
-    )
-    return {
-        row.file: f"{row.unit}第{int(row.version)}版（{row.original_name}）"
-        for row in frame.itertuples()
-    }
+    current, shown = version(), year()
+
+    def read() -> dict[str, str]:
+        frame = (
+            _run("SELECT file, unit, version, original_name FROM city_table_versions", ())
+            if "city_table_versions" in _tables()
+            else pd.DataFrame()
+        )
+        return {
+            row.file: f"{row.unit}第{int(row.version)}版（{row.original_name}）"
+            for row in frame.itertuples()
+        }
+
+    return _memo(("file_names", current, shown), read)
 
 
 def _tables() -> set[str]:

@@ -123,6 +123,7 @@ class Served:
         self.run, self.programme, self.viewer = run, programme, viewer
         self.scope: Scope = viewer.scope
         self._connect, self.audit = connect, audit
+        self._tables: set[str] | None = None  # asked for often as a page draws
 
     @classmethod
     def on_file(
@@ -168,12 +169,15 @@ class Served:
 
     # -- the data's shape ------------------------------------------------------------------------
     def tables(self) -> set[str]:
-        """The tables of the round being read (not those `main` would lend it)."""
-        frame = self._query(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_catalog = current_database() AND table_schema = current_schema()"
-        )
-        return set(frame["table_name"]) if len(frame) else set()
+        """The tables of the round being read (not those `main` would lend it); read once per
+        object (one is made for each time a page is drawn)."""
+        if self._tables is None:
+            frame = self._query(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = current_database() AND table_schema = current_schema()"
+            )
+            self._tables = set(frame["table_name"]) if len(frame) else set()
+        return self._tables
 
     def rules_not_applied(self) -> list[str]:
         """The names of the rules this round cannot apply (a round without platform exports)."""
