@@ -10,6 +10,7 @@ checked whole when it is read (`check`): a wrong key is named, with what is wron
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -278,7 +279,17 @@ def available_years(folder: Path | None = None) -> list[int]:
 
 
 def read_programme(path: Path) -> Programme:
-    """One round file, parsed and checked (ProgrammeError naming the key at fault)."""
+    """One round file, parsed and checked (ProgrammeError naming the key at fault); parsed once
+    per version of the file in a process (a run's steps each ask for their round's)."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return _parse_programme(str(path), 0, 0)
+    return _parse_programme(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_programme(path: str, _mtime_ns: int, _size: int) -> Programme:
     try:
         with Path(path).open("rb") as handle:
             raw = tomllib.load(handle)

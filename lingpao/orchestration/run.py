@@ -157,6 +157,7 @@ def run_pipeline(
     aside and rebuilt from the inbox; `allow_shrink` publishes a run that holds under half the
     applications published now."""
     resources = make_resources(layout)
+    instance = dg.DagsterInstance.ephemeral()  # (its first use in a process imports its storage)
     with run_lock(layout.lock):  # held through the summary; the resource takes it again
         started = time.time()
         notice = set_aside_if_damaged(layout.warehouse)
@@ -168,7 +169,6 @@ def run_pipeline(
             )
         fingerprints = round_fingerprints(layout, rounds)
         todo = rounds_to_build(layout, rounds, year, full, fingerprints)
-        instance = dg.DagsterInstance.ephemeral()
         instance.add_dynamic_partitions(ROUNDS.name, [str(y) for y in sorted(rounds)])
         results, built = [], []
         for chosen in todo:

@@ -36,13 +36,28 @@ def connect_read_only(path: Path, retries: int = 20) -> duckdb.DuckDBPyConnectio
     return duckdb.connect(str(path), read_only=True)
 
 
+_SOUND: dict[str, tuple[int, int, int] | None] = {}  # path -> the file DuckDB last opened there
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
 def set_aside_if_damaged(path: Path) -> str | None:
     """Move a warehouse file DuckDB cannot open out of the way (it is rebuilt from the inbox);
     returns the message saying so, or None when the file is sound or absent."""
     if not path.exists():
         return None
+    seen = _identity(path)
+    if seen is not None and _SOUND.get(str(path)) == seen:
+        return None  # opened as sound in this process, untouched since (a run asks twice)
     try:
         duckdb.connect(str(path)).close()
+        _SOUND[str(path)] = _identity(path)
         return None
     except duckdb.Error as error:
         if is_lock_conflict(error):
