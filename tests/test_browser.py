@@ -124,10 +124,9 @@ def hostile_warehouse(tmp_path_factory) -> Path:
 
 def test_hostile_values_stay_text_on_every_page(hostile_warehouse, chromium):
     with serve(hostile_warehouse) as base:
-        for name, path in PAGES.items():
-            page = open_page(
-                chromium.new_context(viewport={"width": 1500, "height": 3000}), f"{base}/{path}"
-            )
+        context = chromium.new_context(viewport={"width": 1500, "height": 3000})
+        for name, path in PAGES.items():  # each page in a tab of its own, its own session
+            page = open_page(context, f"{base}/{path}")
             if name == "quality":
                 page.get_by_text("规则集校验结果").first.wait_for(timeout=60_000)
             page.screenshot(path=str(SHOTS / f"hostile_{name}.png"))
