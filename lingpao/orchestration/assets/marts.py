@@ -13,21 +13,33 @@ from lingpao.orchestration.resources import (
 )
 
 
-@dg.asset(group_name="marts", kinds={"duckdb"}, deps=["dq_issues"], partitions_def=ROUNDS)
+@dg.multi_asset(
+    name="shortlist",
+    group_name="marts",
+    partitions_def=ROUNDS,
+    specs=[
+        dg.AssetSpec(
+            "shortlist",
+            deps=["dq_issues"],
+            kinds={"duckdb"},
+            description="Certifications for the expert review, ranked within each direction by a "
+            "transparent score.",
+        ),
+        dg.AssetSpec(
+            "shortlist_exclusions",
+            deps=["dq_issues"],
+            kinds={"duckdb"},
+            description="Every certification not on the shortlist, and why (stage, rules).",
+        ),
+    ],
+)
 def shortlist(
     context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    """Certifications for the expert review, ranked within each direction by a transparent score."""
+):
+    """The shortlist and what was left off it, in one step (each step of a run costs Dagster
+    tens of milliseconds; a re-check is counted in them)."""
     with building(round_of(context), inbox, warehouse) as b:
         pipeline.shortlist(b)
-        return table_result(b.conn, "shortlist")
-
-
-@dg.asset(group_name="marts", kinds={"duckdb"}, deps=["dq_issues"], partitions_def=ROUNDS)
-def shortlist_exclusions(
-    context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    """Every certification not on the shortlist, and why (stage, rules)."""
-    with building(round_of(context), inbox, warehouse) as b:
+        yield table_result(b.conn, "shortlist", asset_key="shortlist")
         pipeline.shortlist_exclusions(b)
-        return table_result(b.conn, "shortlist_exclusions")
+        yield table_result(b.conn, "shortlist_exclusions", asset_key="shortlist_exclusions")
