@@ -233,3 +233,33 @@ def test_every_page_renders_with_no_city_tables_yet(without_city_tables, monkeyp
     assert at.title
     if page == "progress":
         assert metrics(at)["已收到"] == 0
+
+
+def test_pages_follow_the_programme_files_they_are_told(sample_run, monkeypatch, tmp_path):
+    """The pages keep what they ask of the programme per published copy and per programme file,
+    in the server's process: a file edited, or another folder named, is what the next draw shows."""
+    from lingpao.foundation.programme import PROGRAMME_DIR
+
+    def due_shown(folder: Path) -> str:
+        monkeypatch.setenv("LINGPAO_PROGRAMMES", str(folder))
+        at = open_page(sample_run["warehouse"], monkeypatch, "citydesk")
+        return next(c.value for c in at.caption if c.value.startswith("报送截止日期"))
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(PROGRAMME_DIR, first)
+    shutil.copytree(PROGRAMME_DIR, second)
+    edited = second / "2023.toml"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace(
+            'city_tables_due = "2023-07-30"', 'city_tables_due = "2023-08-02"'
+        ),
+        encoding="utf-8",
+    )
+    assert "2023-07-30" in due_shown(first)
+    assert "2023-08-02" in due_shown(second)
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace('"2023-08-02"', '"2023-08-03"'),
+        encoding="utf-8",
+    )
+    assert "2023-08-03" in due_shown(second)
+    assert "2023-07-30" in due_shown(first)

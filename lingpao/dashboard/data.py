@@ -5,6 +5,7 @@ object per page made for the session's viewer."""
 from __future__ import annotations
 
 import functools
+import os
 import time
 from pathlib import Path
 from typing import TypeVar
@@ -133,13 +134,13 @@ def _rounds(data_version: tuple[str, int, int]) -> list[int]:
     return _memo(("rounds", data_version), read)
 
 
-@functools.cache
-def _programmes_folder() -> Path:
-    return programmes_folder()  # where the server was told they are, for its life
+@functools.lru_cache(maxsize=8)
+def _programmes_folder(told: str) -> Path:
+    return programmes_folder()  # as told by LINGPAO_PROGRAMMES (`told`), else the shipped one
 
 
 def _programme_files() -> tuple[str, int]:
-    folder = _programmes_folder()
+    folder = _programmes_folder(os.environ.get("LINGPAO_PROGRAMMES", ""))
     try:
         return (str(folder), folder.stat().st_mtime_ns)  # a file added or removed changes it
     except OSError:
@@ -192,8 +193,18 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return cursor
 
 
+def _programme_file(chosen: int) -> tuple:
+    """Round `chosen`'s programme file as it is now: edited or replaced, another key."""
+    path = Path(_programme_files()[0]) / f"{chosen}.toml"
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), 0, 0)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
 def _programme(chosen: int) -> Programme:
-    return _memo(("programme", chosen, _programme_files()), lambda: load_programme(chosen))
+    return _memo(("programme", chosen, _programme_file(chosen)), lambda: load_programme(chosen))
 
 
 def programme(chosen: int | None = None) -> Programme:
@@ -201,9 +212,8 @@ def programme(chosen: int | None = None) -> Programme:
     return _programme(chosen if chosen is not None else year())
 
 
-@st.cache_resource
 def _labels(chosen: int) -> Labels:
-    return Labels(_programme(chosen))
+    return _memo(("labels", chosen, _programme_file(chosen)), lambda: Labels(_programme(chosen)))
 
 
 def labels() -> Labels:
