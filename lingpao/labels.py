@@ -109,19 +109,15 @@ LEADER_STATUS = {"active": "领跑者", "adjusted": "已调整"}
 # The steps of a run, as a page or a terminal watching it says them.
 STEPS = {
     "inbox": "读取收件箱文件",
-    "platform_rows": "整理平台导出",
+    "platform_rows": "整理平台导出和环节记录",
     "applications": "整理申报并应用更正",
     "city_submissions": "整理市级汇总表并应用更正",
-    "stage_history": "整理环节记录",
     "correction_outcomes": "核对更正",
     "registry": "读取培育库和集群名单",
-    "scan": "读取收件箱文件",
-    "decisions": "复制评审与认定记录",
     "review_tables": "复制评审与认定记录",
     "carried": "整理往年延续的培育库和领跑者",
     "dq_issues": "逐条检查规则",
-    "shortlist": "生成专家评审名单",
-    "shortlist_exclusions": "整理未列入名单的原因",
+    "shortlist": "生成专家评审名单及未列入的原因",
     "serving_warehouse": "发布结果",
     "data_docs": "生成数据质量报告",
 }

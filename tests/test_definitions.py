@@ -128,3 +128,12 @@ def test_recheck_sensor_targets_the_full_job():
     sensor = defs.resolve_sensor_def("recheck_on_change")
     assert sensor.job_name == "everything"
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_every_step_of_a_run_has_a_name_people_read():
+    """A page or a terminal watching a run names its step in Chinese: each step of the job has a
+    name, and no name is kept for a step that is gone."""
+    from lingpao.labels import STEPS
+
+    steps = {node.name for node in defs.resolve_job_def("everything").nodes}
+    assert steps == set(STEPS)

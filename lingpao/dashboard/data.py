@@ -82,7 +82,19 @@ def _enter(cursor: duckdb.DuckDBPyConnection, data_version: tuple, year: int | N
         cursor.execute("USE served")
 
 
-_ANSWERS: dict[tuple, pd.DataFrame] = {}  # (version, round, sql, params) -> the answer
+# What depends only on the copy being served (and the programme files), kept per version in
+# plain dicts: a page asks for its round a hundred times as it draws (every time and date shown
+# is in its programme's time zone), and Streamlit's cache hashes its arguments on each call.
+_PER_VERSION: dict[tuple, object] = {}
+
+
+def _memo(key: tuple, make):
+    value = _PER_VERSION.get(key, _PER_VERSION)
+    if value is _PER_VERSION:  # (the dict itself: never a value)
+        if len(_PER_VERSION) >= 1024:  # older versions and filters: dropped at once, made again
+            _PER_VERSION.clear()
+        value = _PER_VERSION[key] = make()
+    return value
 
 
 def _frozen(value: object) -> object:
@@ -99,31 +111,14 @@ def _cached(
     """A query's answer on one published version, asked once for every session (the copy never
     changes: a run publishes a new one). Each caller gets its own frame (pandas copies on write,
     so a page reshaping it leaves the kept one as it was)."""
-    key = (data_version, year, sql, _frozen(params))
-    answer = _ANSWERS.get(key)
-    if answer is None:
+
+    def ask() -> pd.DataFrame:
         with _database(data_version).cursor() as cursor:
             _enter(cursor, data_version, year)
-            answer = cursor.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
-        if len(_ANSWERS) >= 1024:  # answers of older versions and filters: all dropped at once
-            _ANSWERS.clear()
-        _ANSWERS[key] = answer
+            return cursor.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
+
+    answer = _memo(("answer", data_version, year, sql, _frozen(params)), ask)
     return answer.copy(deep=False)
-
-
-# Answers that depend only on the copy being served (and the programme files), kept per version
-# in plain dicts: a page asks for its round a hundred times as it draws (every time and date
-# shown is in its programme's time zone), and Streamlit's cache hashes its arguments on each call.
-_PER_VERSION: dict[tuple, object] = {}
-
-
-def _memo(key: tuple, make):
-    value = _PER_VERSION.get(key, _PER_VERSION)
-    if value is _PER_VERSION:  # (the dict itself: never a value)
-        if len(_PER_VERSION) > 256:  # old versions: dropped all at once, rebuilt on demand
-            _PER_VERSION.clear()
-        value = _PER_VERSION[key] = make()
-    return value
 
 
 def _rounds(data_version: tuple[str, int, int]) -> list[int]:
@@ -204,7 +199,8 @@ def _programme_file(chosen: int) -> tuple:
 
 
 def _programme(chosen: int) -> Programme:
-    return _memo(("programme", chosen, _programme_file(chosen)), lambda: load_programme(chosen))
+    """Round `chosen`'s programme (parsed once per version of its file: `read_programme`)."""
+    return load_programme(chosen, Path(_programme_files()[0]))
 
 
 def programme(chosen: int | None = None) -> Programme:
