@@ -180,6 +180,25 @@ def write_programmes(folder: Path) -> Path:
     return folder
 
 
+def test_a_run_of_every_round_times_each_step_once_slowest_first(rounds, tmp_path):
+    """`lingpao run` over three rounds says its slowest steps: each step's time over the rounds
+    it built, slowest first (not the last round's time of a step listed where its first was)."""
+    from lingpao.orchestration.run import run_pipeline
+
+    base = tmp_path / "copy"
+    shutil.copytree(rounds["base"], base)
+    saved = os.environ.pop("LINGPAO_YEAR")
+    try:
+        summary = run_pipeline(Layout.resolve(base / "inbox", base / "warehouse.duckdb"), full=True)
+    finally:
+        os.environ["LINGPAO_YEAR"] = saved
+    assert summary.success and summary.rounds == [2022, 2023, 2024], summary.failure
+    steps = summary.steps
+    assert {"inbox", "dq_issues", "serving_warehouse"} <= set(steps)
+    assert list(steps.values()) == sorted(steps.values(), reverse=True)
+    assert sum(steps.values()) <= summary.seconds["total"]
+
+
 def test_a_new_round_runs_from_its_file_alone(rounds, tmp_path, monkeypatch):
     """2025, made with `programme new` and edited, runs with no code change: its added direction is
     valid, its dropped type is not, its moved windows are the ones checked; an info update by a
